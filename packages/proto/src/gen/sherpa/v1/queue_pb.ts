@@ -349,7 +349,7 @@ export const DeleteQueueResponseSchema: GenMessage<DeleteQueueResponse> = /*@__P
  */
 export enum QueueState {
   /**
-   * Not set; treated as QUEUE_STATE_OPEN on create.
+   * Not set; treated as QUEUE_STATE_OPEN.
    *
    * @generated from enum value: QUEUE_STATE_UNSPECIFIED = 0;
    */

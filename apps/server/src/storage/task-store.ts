@@ -1,0 +1,185 @@
+import { randomUUID } from "node:crypto";
+import type { Kysely, Selectable } from "kysely";
+import { failedPrecondition, notFound } from "../domain/errors.js";
+import { finishedTaskStates, type Task, type TaskState } from "../domain/records.js";
+import { stringListColumn, stringMapColumn, toJsonColumn } from "./json-columns.js";
+import { type Page, type PageRequest, toPage } from "./pagination.js";
+import type { Database, TaskTable } from "./schema.js";
+
+/** What a submitter chooses about a task. */
+export type NewTask = Pick<
+  Task,
+  "queue" | "name" | "argv" | "env" | "gpuCount" | "gpuModel" | "timeoutMs" | "labels" | "requestId"
+>;
+
+/** Filters of ListTasks. */
+export interface TaskFilter {
+  queue: string;
+  states: TaskState[];
+  labels: Record<string, string>;
+}
+
+/** Reads and writes tasks. */
+export interface TaskStore {
+  /**
+   * Adds a PENDING task to an open queue, or returns the task submitted earlier
+   * with the same request id.
+   */
+  submitTask(task: NewTask, now: Date): Promise<Task>;
+  getTask(id: string): Promise<Task>;
+  /** Tasks newest first. */
+  listTasks(page: PageRequest<number>, filter: TaskFilter): Promise<Page<Task>>;
+  /** Cancels a task that has not ended and frees its GPUs. */
+  cancelTask(id: string, reason: string, now: Date): Promise<Task>;
+}
+
+/** Creates the task store over the database. */
+export function createTaskStore(db: Kysely<Database>): TaskStore {
+  return {
+    submitTask(task, now) {
+      return db.transaction().execute(async (tx) => {
+        if (task.requestId !== "") {
+          const earlier = await tx
+            .selectFrom("tasks")
+            .selectAll()
+            .where("request_id", "=", task.requestId)
+            .executeTakeFirst();
+          if (earlier !== undefined) {
+            return toTask(earlier);
+          }
+        }
+        const queue = await tx
+          .selectFrom("queues")
+          .select("state")
+          .where("name", "=", task.queue)
+          .executeTakeFirst();
+        if (queue === undefined) {
+          throw notFound("queue", task.queue);
+        }
+        if (queue.state === "closed") {
+          throw failedPrecondition(`queue "${task.queue}" is closed and accepts no new tasks`);
+        }
+        const row = {
+          id: randomUUID(),
+          queue: task.queue,
+          name: task.name,
+          argv: toJsonColumn(task.argv),
+          env: toJsonColumn(task.env),
+          gpu_count: task.gpuCount,
+          gpu_model: task.gpuModel,
+          timeout_ms: task.timeoutMs ?? null,
+          labels: toJsonColumn(task.labels),
+          request_id: task.requestId === "" ? null : task.requestId,
+          state: "pending",
+          state_reason: "waiting for GPUs",
+          exit_code: null,
+          node_name: "",
+          gpu_uuids: toJsonColumn([]),
+          create_time: now.getTime(),
+          start_time: null,
+          end_time: null,
+        };
+        const inserted = await tx
+          .insertInto("tasks")
+          .values(row)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        const labels = Object.entries(task.labels);
+        if (labels.length > 0) {
+          await tx
+            .insertInto("task_labels")
+            .values(labels.map(([key, value]) => ({ task_id: row.id, key, value })))
+            .execute();
+        }
+        return toTask(inserted);
+      });
+    },
+
+    getTask(id) {
+      return getTask(db, id);
+    },
+
+    async listTasks({ pageSize, after }, filter) {
+      let query = db
+        .selectFrom("tasks")
+        .selectAll()
+        .orderBy("seq", "desc")
+        .limit(pageSize + 1);
+      if (after !== undefined) {
+        query = query.where("seq", "<", after);
+      }
+      if (filter.queue !== "") {
+        query = query.where("queue", "=", filter.queue);
+      }
+      if (filter.states.length > 0) {
+        query = query.where("state", "in", filter.states);
+      }
+      for (const [key, value] of Object.entries(filter.labels)) {
+        query = query.where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom("task_labels")
+              .select("task_labels.task_id")
+              .whereRef("task_labels.task_id", "=", "tasks.id")
+              .where("task_labels.key", "=", key)
+              .where("task_labels.value", "=", value),
+          ),
+        );
+      }
+      return toPage(await query.execute(), pageSize, (row) => row.seq, toTask);
+    },
+
+    cancelTask(id, reason, now) {
+      return db.transaction().execute(async (tx) => {
+        const task = await getTask(tx, id);
+        if (finishedTaskStates.includes(task.state)) {
+          throw failedPrecondition(
+            `task "${id}" has already ended as ${task.state.toUpperCase()}; only pending or running tasks can be cancelled`,
+          );
+        }
+        await tx
+          .updateTable("tasks")
+          .set({ state: "cancelled", state_reason: reason, end_time: now.getTime() })
+          .where("id", "=", id)
+          .execute();
+        await tx.updateTable("gpus").set({ task_id: null }).where("task_id", "=", id).execute();
+        return getTask(tx, id);
+      });
+    },
+  };
+}
+
+async function getTask(db: Kysely<Database>, id: string): Promise<Task> {
+  const row = await db.selectFrom("tasks").selectAll().where("id", "=", id).executeTakeFirst();
+  if (row === undefined) {
+    throw notFound("task", id);
+  }
+  return toTask(row);
+}
+
+function toTask(row: Selectable<TaskTable>): Task {
+  return {
+    id: row.id,
+    queue: row.queue,
+    name: row.name,
+    argv: stringListColumn(row.argv),
+    env: stringMapColumn(row.env),
+    gpuCount: row.gpu_count,
+    gpuModel: row.gpu_model,
+    timeoutMs: row.timeout_ms === null ? undefined : Number(row.timeout_ms),
+    labels: stringMapColumn(row.labels),
+    requestId: row.request_id ?? "",
+    state: row.state as TaskState,
+    stateReason: row.state_reason,
+    exitCode: row.exit_code ?? undefined,
+    nodeName: row.node_name,
+    gpuUuids: stringListColumn(row.gpu_uuids),
+    createTime: new Date(Number(row.create_time)),
+    startTime: optionalDate(row.start_time),
+    endTime: optionalDate(row.end_time),
+  };
+}
+
+function optionalDate(ms: number | null): Date | undefined {
+  return ms === null ? undefined : new Date(Number(ms));
+}

@@ -1,0 +1,18 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { NodeService, QueueService, ResourceGroupService, TaskService } from "@sherpa/proto";
+import { clientPropertyName } from "./sherpa-sdk-plugin.js";
+
+describe("clientPropertyName", () => {
+  const cases = [
+    { service: TaskService, property: "tasks" },
+    { service: ResourceGroupService, property: "resourceGroups" },
+    { service: NodeService, property: "nodes" },
+    { service: QueueService, property: "queues" },
+  ];
+  for (const { service, property } of cases) {
+    it(`names the client of ${service.name} "${property}"`, () => {
+      assert.equal(clientPropertyName(service), property);
+    });
+  }
+});
