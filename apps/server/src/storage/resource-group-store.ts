@@ -36,7 +36,7 @@ export interface ResourceGroupStore {
 /** Creates the resource group store over the database. */
 export function createResourceGroupStore(db: Kysely<Database>): ResourceGroupStore {
   async function withNodes(group: ResourceGroup): Promise<ResourceGroupWithNodes> {
-    const rows = await selectNodeNamesWithLabels(db, group.nodeSelector).execute();
+    const rows = await selectNodeNamesWithLabels(db, group.nodeSelector).orderBy("name").execute();
     return { group, nodeNames: rows.map((row) => row.name) };
   }
 

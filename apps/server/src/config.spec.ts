@@ -1,0 +1,129 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ConfigError, loadConfig, type ServerConfig, settings } from "./config.js";
+
+function configOf(argv: string[], env: NodeJS.ProcessEnv = {}): ServerConfig {
+  const loaded = loadConfig(argv, env);
+  assert.equal(loaded.kind, "config");
+  return loaded.config;
+}
+
+function configErrorOf(argv: string[], env: NodeJS.ProcessEnv = {}): string {
+  let message = "";
+  assert.throws(
+    () => loadConfig(argv, env),
+    (error) => {
+      assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+      message = error.message;
+      return true;
+    },
+  );
+  return message;
+}
+
+describe("loadConfig", () => {
+  it("uses the defaults when nothing is set", () => {
+    assert.deepEqual(configOf([]), {
+      host: "0.0.0.0",
+      port: 8080,
+      dataDir: "./data",
+      logLevel: "info",
+      maxMessageBytes: 4 * 1024 * 1024,
+      nodeOfflineAfterMs: 30_000,
+      shutdownGraceMs: 10_000,
+    });
+  });
+
+  it("reads every SHERPA_* variable", () => {
+    const config = configOf([], {
+      SHERPA_HOST: "127.0.0.1",
+      SHERPA_PORT: "0",
+      SHERPA_DATA_DIR: ":memory:",
+      SHERPA_LOG_LEVEL: "silent",
+      SHERPA_MAX_MESSAGE_BYTES: "1024",
+      SHERPA_NODE_OFFLINE_AFTER_MS: "1000",
+      SHERPA_SHUTDOWN_GRACE_MS: "0",
+    });
+    assert.deepEqual(config, {
+      host: "127.0.0.1",
+      port: 0,
+      dataDir: ":memory:",
+      logLevel: "silent",
+      maxMessageBytes: 1024,
+      nodeOfflineAfterMs: 1000,
+      shutdownGraceMs: 0,
+    });
+  });
+
+  it("lets flags win over the environment", () => {
+    const config = configOf(["--port", "9000", "--log-level=debug"], {
+      SHERPA_PORT: "7000",
+      SHERPA_LOG_LEVEL: "warn",
+      SHERPA_HOST: "::1",
+    });
+    assert.equal(config.port, 9000);
+    assert.equal(config.logLevel, "debug");
+    assert.equal(config.host, "::1");
+  });
+
+  const badValues: { env: string; value: string }[] = [
+    { env: "SHERPA_PORT", value: "65536" },
+    { env: "SHERPA_PORT", value: "-1" },
+    { env: "SHERPA_PORT", value: "80.5" },
+    { env: "SHERPA_PORT", value: "http" },
+    { env: "SHERPA_HOST", value: " " },
+    { env: "SHERPA_DATA_DIR", value: "" },
+    { env: "SHERPA_LOG_LEVEL", value: "verbose" },
+    { env: "SHERPA_MAX_MESSAGE_BYTES", value: "1023" },
+    { env: "SHERPA_NODE_OFFLINE_AFTER_MS", value: "999" },
+    { env: "SHERPA_SHUTDOWN_GRACE_MS", value: "600001" },
+  ];
+  for (const { env, value } of badValues) {
+    it(`rejects ${env}="${value}", saying what is allowed`, () => {
+      const message = configErrorOf([], { [env]: value });
+      assert.match(message, new RegExp(`${env} \\(--[a-z-]+\\) is "${value}"; allowed: `));
+    });
+  }
+
+  it("reports every bad value at once, naming each variable", () => {
+    const message = configErrorOf(["--max-message-bytes", "10"], {
+      SHERPA_PORT: "70000",
+      SHERPA_LOG_LEVEL: "loud",
+      SHERPA_HOST: "localhost",
+    });
+    for (const name of ["SHERPA_PORT", "SHERPA_LOG_LEVEL", "SHERPA_MAX_MESSAGE_BYTES"]) {
+      assert.ok(message.includes(name), `"${message}" does not name ${name}`);
+    }
+    assert.ok(!message.includes("SHERPA_HOST"), "a good value was reported");
+    assert.match(message, /allowed: fatal, error, warn, info, debug, trace, silent/);
+  });
+
+  for (const { name, argv, mention } of [
+    { name: "an unknown flag", argv: ["--prot", "80"], mention: "--prot" },
+    { name: "a flag without its value", argv: ["--port"], mention: "--port" },
+    { name: "a positional argument", argv: ["serve"], mention: "serve" },
+  ]) {
+    it(`rejects ${name}, pointing to --help`, () => {
+      const message = configErrorOf(argv);
+      assert.ok(message.includes(mention), `"${message}" does not mention ${mention}`);
+      assert.match(message, /--help/);
+    });
+  }
+
+  for (const flag of ["--help", "-h"]) {
+    it(`returns the help text for ${flag}, even with bad settings`, () => {
+      const loaded = loadConfig([flag], { SHERPA_PORT: "nope" });
+      assert.equal(loaded.kind, "help");
+      for (const setting of settings) {
+        assert.ok(
+          loaded.text.includes(`--${setting.flag} <value>`),
+          `help lacks --${setting.flag}`,
+        );
+        assert.ok(
+          loaded.text.includes(`env ${setting.env}, default ${setting.defaultValue}`),
+          `help lacks ${setting.env}`,
+        );
+      }
+    });
+  }
+});

@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { BadRequestSchema } from "@sherpa/proto/google/rpc/error_details_pb.js";
+
+/**
+ * Asserts that `call` fails with `code` and a message matching `message`;
+ * returns the error for further checks.
+ */
+export async function rejectsWithCode(
+  call: Promise<unknown>,
+  code: Code,
+  message?: RegExp,
+): Promise<ConnectError> {
+  let caught: unknown;
+  await assert.rejects(call, (error) => {
+    caught = error;
+    return true;
+  });
+  assert.ok(caught instanceof ConnectError, `expected a ConnectError, got ${String(caught)}`);
+  assert.equal(Code[caught.code], Code[code], `unexpected code; message: ${caught.rawMessage}`);
+  if (message !== undefined) {
+    assert.match(caught.rawMessage, message);
+  }
+  return caught;
+}
+
+/**
+ * Asserts that `call` fails with InvalidArgument whose google.rpc.BadRequest
+ * detail names exactly `fields` (in any order), and whose message names each.
+ */
+export async function rejectsWithViolations(
+  call: Promise<unknown>,
+  fields: readonly string[],
+): Promise<ConnectError> {
+  const error = await rejectsWithCode(call, Code.InvalidArgument);
+  const violations = error.findDetails(BadRequestSchema).flatMap((d) => d.fieldViolations);
+  assert.deepEqual(violations.map((v) => v.field).sort(), [...fields].sort());
+  for (const violation of violations) {
+    assert.notEqual(
+      violation.description,
+      "",
+      `violation of ${violation.field} has no description`,
+    );
+  }
+  for (const field of fields) {
+    assert.ok(
+      error.rawMessage.includes(`${field}: `),
+      `message "${error.rawMessage}" does not name ${field}`,
+    );
+  }
+  return error;
+}

@@ -1,0 +1,106 @@
+import {
+  Code,
+  ConnectError,
+  type Interceptor,
+  type StreamRequest,
+  type StreamResponse,
+  type UnaryRequest,
+  type UnaryResponse,
+} from "@connectrpc/connect";
+
+/** The call an interceptor wraps, as connect-es hands it over. */
+type Next = Parameters<Interceptor>[0];
+
+/** What a server interceptor wants to hear about one call. */
+export interface CallObserver {
+  /** Each request message, as the handler reads it. */
+  onRequestMessage?(): void;
+  /** Each response message, as the framework takes it from the handler. */
+  onResponseMessage?(): void;
+  /**
+   * Called exactly once, when the call ends: `undefined` for success, else the
+   * error normalised with `ConnectError.from`. A call also ends when its signal
+   * aborts (client gone, deadline, shutdown), even if the handler keeps running.
+   */
+  onEnd(error: ConnectError | undefined): void;
+  /** Replaces an error on its way to the caller, for example to add metadata. */
+  mapError?(error: unknown): unknown;
+}
+
+/**
+ * Runs `next` for a server call and reports its messages and its end to the
+ * observer, whatever the method kind: for streaming responses the outcome is
+ * only known once the response stream is drained, fails, or is abandoned.
+ */
+export async function observeCall(
+  next: Next,
+  req: UnaryRequest | StreamRequest,
+  observer: CallObserver,
+): Promise<UnaryResponse | StreamResponse> {
+  let ended = false;
+  const end = (error: ConnectError | undefined) => {
+    if (ended) {
+      return;
+    }
+    ended = true;
+    req.signal.removeEventListener("abort", onAbort);
+    observer.onEnd(error);
+  };
+  const onAbort = () => end(abortError(req.signal));
+  const fail = (error: unknown) => {
+    end(ConnectError.from(error));
+    return observer.mapError ? observer.mapError(error) : error;
+  };
+  // Messages that arrive or leave after the end are not part of the call any more.
+  const countRequest = () => ended || observer.onRequestMessage?.();
+  const countResponse = () => ended || observer.onResponseMessage?.();
+
+  req.signal.addEventListener("abort", onAbort);
+  if (req.signal.aborted) {
+    onAbort();
+  }
+  try {
+    if (!req.stream) {
+      countRequest();
+      const res = await next(req);
+      countResponse();
+      end(undefined);
+      return res;
+    }
+    const res = await next({ ...req, message: tap(req.message, countRequest) });
+    if (!res.stream) {
+      end(undefined);
+      return res;
+    }
+    return { ...res, message: observeResponse(res.message) };
+  } catch (error) {
+    throw fail(error);
+  }
+
+  async function* observeResponse<T>(messages: AsyncIterable<T>): AsyncIterable<T> {
+    try {
+      for await (const message of messages) {
+        countResponse();
+        yield message;
+      }
+      end(undefined);
+    } catch (error) {
+      throw fail(error);
+    } finally {
+      // Reached without an outcome when the framework stops reading, which it
+      // only does after aborting the call.
+      end(abortError(req.signal));
+    }
+  }
+}
+
+async function* tap<T>(messages: AsyncIterable<T>, onMessage: () => void): AsyncIterable<T> {
+  for await (const message of messages) {
+    onMessage();
+    yield message;
+  }
+}
+
+function abortError(signal: AbortSignal): ConnectError {
+  return ConnectError.from(signal.reason ?? "operation was aborted", Code.Canceled);
+}
