@@ -1,11 +1,38 @@
+import { Code, ConnectError, cors, createContextValues } from "@connectrpc/connect";
 import { fastifyConnectPlugin } from "@connectrpc/connect-fastify";
+import fastifyCors from "@fastify/cors";
+import {
+  Health,
+  HealthCheckResponse_ServingStatus,
+} from "@sherpa/proto/grpc/health/v1/health_pb.js";
+import { ServerReflection as ServerReflectionV1 } from "@sherpa/proto/grpc/reflection/v1/reflection_pb.js";
+import { ServerReflection as ServerReflectionV1alpha } from "@sherpa/proto/grpc/reflection/v1alpha/reflection_pb.js";
+import {
+  createGrpcServerMetrics,
+  createHealthService,
+  createHealthStatus,
+  createListener,
+  createMetricsInterceptor,
+  createReflectionServices,
+  createRpcLoggingInterceptor,
+  type Listener,
+  peerAddressKey,
+  requestIdKey,
+  resolveRequestId,
+} from "@sherpa/server-kit";
 import Fastify, { type FastifyInstance } from "fastify";
+import { sql } from "kysely";
+import { collectDefaultMetrics, Registry } from "prom-client";
 import type { ServerConfig } from "./config.js";
-import { createH2cListener, type H2cListener } from "./listener/create-h2c-listener.js";
+import { registerMetricsRoute } from "./http/metrics-route.js";
+import { registerProbeRoutes } from "./http/probe-routes.js";
+import { registerDomainMetrics } from "./metrics/domain-metrics.js";
 import { createDomainErrorInterceptor } from "./services/domain-error-interceptor.js";
-import { createSherpaRoutes } from "./services/sherpa-routes.js";
+import { createSherpaRoutes, sherpaServices } from "./services/sherpa-routes.js";
 import { createStores } from "./storage/create-stores.js";
 import { openDatabase } from "./storage/database.js";
+import { createFleetCounts } from "./storage/fleet-counts.js";
+import { readTlsFiles } from "./tls-files.js";
 
 /** Options of {@link buildServer} that are not configuration. */
 export interface BuildServerOptions {
@@ -13,39 +40,133 @@ export interface BuildServerOptions {
   now?: () => Date;
 }
 
+/** The built server: its Fastify app, an optional metrics-only app, and its drain switch. */
+export interface SherpaServer {
+  /** The app on the main port. Closing it closes everything, storage included. */
+  app: FastifyInstance;
+  /** An app serving only `/metrics`, when SHERPA_METRICS_ADDR is set; closed with `app`. */
+  metricsApp: FastifyInstance | undefined;
+  /** Reports NOT_SERVING (gRPC health) and 503 (`/readyz`) while calls keep being served. */
+  startDraining(): void;
+}
+
 /**
- * Builds the Sherpa server: one Fastify app, on a listener that speaks HTTP/1.1
- * and h2c on one port, serving the Sherpa API over Connect, gRPC and gRPC-Web,
- * backed by the SQLite database in the data directory (migrated on open). It
- * does not listen; `main.ts` does. Closing the app closes the database.
+ * Builds the Sherpa server: one Fastify app on a listener that speaks HTTP/1.1
+ * and HTTP/2 on one port (h2c, or TLS with ALPN), serving the Sherpa API, gRPC
+ * health and reflection over Connect, gRPC and gRPC-Web, plus `/metrics`,
+ * `/healthz` and `/readyz`, backed by the SQLite database in the data
+ * directory (migrated on open). It does not listen; `main.ts` does.
  */
 export async function buildServer(
   config: ServerConfig,
   options: BuildServerOptions = {},
-): Promise<FastifyInstance> {
+): Promise<SherpaServer> {
   const now = options.now ?? (() => new Date());
-  let listener: H2cListener | undefined;
+  const tls = readTlsFiles(config);
+  let listener: Listener | undefined;
   const app = Fastify({
-    logger: { level: config.logLevel },
+    logger: loggerOptions(config.logLevel),
+    disableRequestLogging: true,
+    genReqId: (request) => resolveRequestId(firstHeader(request.headers["x-request-id"])),
     serverFactory: (handler) => {
-      listener = createH2cListener(handler);
+      listener = createListener(handler, {
+        tls,
+        maxConcurrentStreams: config.maxConcurrentStreams,
+        firstBytesTimeoutMs: config.headersTimeoutMs,
+        headersTimeoutMs: config.headersTimeoutMs,
+        idleTimeoutMs: config.idleTimeoutMs,
+      });
       return listener.server;
     },
   });
-  const db = await openDatabase({ dataDir: config.dataDir });
+  const db = await openDatabase({ dataDir: config.dataDir }).catch(async (error: unknown) => {
+    await app.close();
+    throw error;
+  });
+  const stores = createStores(db, { nodeOfflineAfterMs: config.nodeOfflineAfterMs });
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  registerDomainMetrics(registry, createFleetCounts(db));
+  const health = createHealthStatus(sherpaServices.map((service) => service.typeName));
+  const reflection = createReflectionServices(
+    [...sherpaServices, Health].map((service) => service.file),
+    [...sherpaServices, Health, ServerReflectionV1, ServerReflectionV1alpha].map(
+      (service) => service.typeName,
+    ),
+  );
+  let draining = false;
+  const startDraining = () => {
+    draining = true;
+    health.setAll(HealthCheckResponse_ServingStatus.NOT_SERVING);
+  };
+
+  if (config.corsOrigins.length > 0) {
+    await app.register(fastifyCors, {
+      origin: config.corsOrigins.includes("*") ? true : config.corsOrigins,
+      methods: [...cors.allowedMethods],
+      allowedHeaders: [...cors.allowedHeaders, "x-request-id", "authorization"],
+      exposedHeaders: [...cors.exposedHeaders, "x-request-id"],
+      maxAge: 7200,
+    });
+  }
+  await app.register(fastifyConnectPlugin, {
+    routes: (router) => {
+      createSherpaRoutes({ stores, now })(router);
+      router.service(Health, createHealthService(health));
+      router.service(ServerReflectionV1, reflection.v1);
+      router.service(ServerReflectionV1alpha, reflection.v1alpha);
+    },
+    interceptors: [
+      createRpcLoggingInterceptor({ logger: app.log }),
+      createMetricsInterceptor(createGrpcServerMetrics(registry)),
+      createDomainErrorInterceptor(app.log),
+    ],
+    contextValues: (request) =>
+      createContextValues().set(requestIdKey, request.id).set(peerAddressKey, request.ip),
+    readMaxBytes: config.maxMessageBytes,
+    maxTimeoutMs: config.maxDeadlineMs,
+    shutdownTimeoutMs: config.shutdownGraceMs,
+    shutdownError: new ConnectError("server is shutting down", Code.Unavailable),
+  });
+  registerProbeRoutes(app, async () => {
+    if (draining) {
+      return "shutting down";
+    }
+    return sql`select 1`.execute(db).then(
+      () => undefined,
+      () => "storage unreachable",
+    );
+  });
+  registerMetricsRoute(app, registry);
+  const metricsApp = config.metricsAddr === "" ? undefined : Fastify({ logger: false });
+  if (metricsApp !== undefined) {
+    registerMetricsRoute(metricsApp, registry);
+  }
+
+  app.addHook("onReady", (done) => {
+    health.setAll(HealthCheckResponse_ServingStatus.SERVING);
+    done();
+  });
   app.addHook("preClose", (done) => {
+    startDraining();
     listener?.closeHttp2Sessions();
+    // Streams still open when the grace period ends are told to come back later.
+    setTimeout(() => health.close(), config.shutdownGraceMs).unref();
     done();
   });
   app.addHook("onClose", async () => {
+    health.close();
+    await metricsApp?.close();
     await db.destroy();
   });
-  const stores = createStores(db, { nodeOfflineAfterMs: config.nodeOfflineAfterMs });
-  await app.register(fastifyConnectPlugin, {
-    routes: createSherpaRoutes({ stores, now }),
-    interceptors: [createDomainErrorInterceptor(app.log)],
-    readMaxBytes: config.maxMessageBytes,
-    shutdownTimeoutMs: config.shutdownGraceMs,
-  });
-  return app;
+  return { app, metricsApp, startDraining };
+}
+
+function loggerOptions(level: string) {
+  // People at a terminal get readable lines; pipes and log collectors get JSON.
+  return process.stdout.isTTY ? { level, transport: { target: "pino-pretty" } } : { level };
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }

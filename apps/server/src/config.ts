@@ -16,6 +16,26 @@ export interface ServerConfig {
   nodeOfflineAfterMs: number;
   /** How long in-flight calls may run on after SIGTERM or SIGINT before they are cut. */
   shutdownGraceMs: number;
+  /** How long to keep serving, already reported as not ready, before closing the listener. */
+  shutdownDrainDelayMs: number;
+  /** `host:port` of a separate metrics listener; empty for none (metrics stay on the main port). */
+  metricsAddr: string;
+  /** PEM certificate file; with tlsKeyFile, the port serves TLS (ALPN h2 and http/1.1). */
+  tlsCertFile: string;
+  /** PEM private key file of tlsCertFile. */
+  tlsKeyFile: string;
+  /** PEM CA file; when set, clients must present a certificate it signed (mTLS). */
+  tlsClientCaFile: string;
+  /** Browser origins allowed by CORS; empty disables CORS, `*` allows any. */
+  corsOrigins: string[];
+  /** Longest deadline a caller may ask for; calls asking for more get InvalidArgument. */
+  maxDeadlineMs: number;
+  /** Most concurrent HTTP/2 streams per connection. */
+  maxConcurrentStreams: number;
+  /** Time allowed for a request's headers to arrive (HTTP/1.1) or a connection's first bytes. */
+  headersTimeoutMs: number;
+  /** An idle keep-alive connection or HTTP/2 session is closed after this long. */
+  idleTimeoutMs: number;
 }
 
 /** One setting: its environment variable, its flag, its default and how to read it. */
@@ -28,6 +48,26 @@ interface Setting<K extends keyof ServerConfig> {
   parse: (text: string) => ServerConfig[K] | undefined;
   allowed: string;
 }
+
+const anyText = (text: string) => text.trim();
+
+const hostPort = (text: string) => {
+  if (text === "") {
+    return "";
+  }
+  const match = /^(.*):(\d{1,5})$/.exec(text);
+  return match !== null && Number(match[2]) <= 65535 ? text : undefined;
+};
+
+const originList = (text: string) => {
+  const origins = text
+    .split(",")
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== "");
+  return origins.every((origin) => origin === "*" || /^https?:\/\/[^/\s]+$/.test(origin))
+    ? origins
+    : undefined;
+};
 
 const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
@@ -104,6 +144,102 @@ export const settings: readonly Setting<keyof ServerConfig>[] = [
     parse: integerIn(0, 10 * 60 * 1000),
     allowed: "an integer from 0 to 600000",
   },
+  {
+    key: "shutdownDrainDelayMs",
+    env: "SHERPA_SHUTDOWN_DRAIN_DELAY_MS",
+    flag: "shutdown-drain-delay-ms",
+    defaultValue: "0",
+    description:
+      "On SIGTERM or SIGINT, how long to keep serving while /readyz and health already say NOT_SERVING, so load balancers stop sending new calls.",
+    parse: integerIn(0, 10 * 60 * 1000),
+    allowed: "an integer from 0 to 600000",
+  },
+  {
+    key: "metricsAddr",
+    env: "SHERPA_METRICS_ADDR",
+    flag: "metrics-addr",
+    defaultValue: "",
+    description:
+      "host:port of a separate listener serving only /metrics; empty for none (/metrics is always on the main port too).",
+    parse: hostPort,
+    allowed: "empty or host:port, for example 127.0.0.1:9464",
+  },
+  {
+    key: "tlsCertFile",
+    env: "SHERPA_TLS_CERT",
+    flag: "tls-cert",
+    defaultValue: "",
+    description:
+      "PEM certificate file; with SHERPA_TLS_KEY the port serves TLS (ALPN h2 and http/1.1) instead of cleartext.",
+    parse: anyText,
+    allowed: "empty or a file path",
+  },
+  {
+    key: "tlsKeyFile",
+    env: "SHERPA_TLS_KEY",
+    flag: "tls-key",
+    defaultValue: "",
+    description: "PEM private key file of SHERPA_TLS_CERT.",
+    parse: anyText,
+    allowed: "empty or a file path",
+  },
+  {
+    key: "tlsClientCaFile",
+    env: "SHERPA_TLS_CLIENT_CA",
+    flag: "tls-client-ca",
+    defaultValue: "",
+    description: "PEM CA file; when set, clients must present a certificate it signed (mTLS).",
+    parse: anyText,
+    allowed: "empty or a file path",
+  },
+  {
+    key: "corsOrigins",
+    env: "SHERPA_CORS_ORIGINS",
+    flag: "cors-origins",
+    defaultValue: "",
+    description:
+      "Comma-separated browser origins allowed by CORS; empty disables CORS, * allows any.",
+    parse: originList,
+    allowed: "empty, *, or origins like https://app.example.com,http://localhost:5173",
+  },
+  {
+    key: "maxDeadlineMs",
+    env: "SHERPA_MAX_DEADLINE_MS",
+    flag: "max-deadline-ms",
+    defaultValue: "300000",
+    description:
+      "Longest deadline a caller may ask for; calls asking for more get InvalidArgument.",
+    parse: integerIn(1000, 24 * 60 * 60 * 1000),
+    allowed: "an integer from 1000 to 86400000",
+  },
+  {
+    key: "maxConcurrentStreams",
+    env: "SHERPA_MAX_CONCURRENT_STREAMS",
+    flag: "max-concurrent-streams",
+    defaultValue: "100",
+    description: "Most concurrent HTTP/2 streams (calls) per client connection.",
+    parse: integerIn(1, 10_000),
+    allowed: "an integer from 1 to 10000",
+  },
+  {
+    key: "headersTimeoutMs",
+    env: "SHERPA_HEADERS_TIMEOUT_MS",
+    flag: "headers-timeout-ms",
+    defaultValue: "10000",
+    description:
+      "Time a connection has to send its first bytes (and finish TLS) and an HTTP/1.1 request its headers; slower clients are cut off.",
+    parse: integerIn(100, 10 * 60 * 1000),
+    allowed: "an integer from 100 to 600000",
+  },
+  {
+    key: "idleTimeoutMs",
+    env: "SHERPA_IDLE_TIMEOUT_MS",
+    flag: "idle-timeout-ms",
+    defaultValue: "60000",
+    description: "An idle keep-alive connection or HTTP/2 session is closed after this long.",
+    parse: integerIn(100, 24 * 60 * 60 * 1000),
+    allowed: "an integer from 100 to 86400000",
+  },
 ];
 
 /** A configuration mistake; main prints it and exits with status 2. */
@@ -138,10 +274,25 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     }
     config[setting.key] = value;
   }
+  problems.push(...crossSettingProblems(config as ServerConfig));
   if (problems.length > 0) {
     throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
   }
   return { kind: "config", config: config as ServerConfig };
+}
+
+/** Problems that involve more than one setting. */
+function crossSettingProblems(config: ServerConfig): string[] {
+  const problems: string[] = [];
+  if ((config.tlsCertFile === "") !== (config.tlsKeyFile === "")) {
+    problems.push("SHERPA_TLS_CERT and SHERPA_TLS_KEY must be set together");
+  }
+  if (config.tlsClientCaFile !== "" && config.tlsCertFile === "") {
+    problems.push(
+      "SHERPA_TLS_CLIENT_CA needs SHERPA_TLS_CERT and SHERPA_TLS_KEY (mTLS is on top of TLS)",
+    );
+  }
+  return problems;
 }
 
 function parseFlags(argv: readonly string[]) {

@@ -1,4 +1,4 @@
-export type { BuildServerOptions } from "./build-server.js";
+export type { BuildServerOptions, SherpaServer } from "./build-server.js";
 export { buildServer } from "./build-server.js";
 export type { LoadedConfig, ServerConfig } from "./config.js";
 export { ConfigError, helpText, loadConfig, settings } from "./config.js";

@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-import { buildServer } from "./build-server.js";
-import { ConfigError, loadConfig } from "./config.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { buildServer, type SherpaServer } from "./build-server.js";
+import { ConfigError, loadConfig, type ServerConfig } from "./config.js";
+
+/** After the grace period, this long is left for closing before the process exits anyway. */
+const closeMarginMs = 5_000;
 
 async function main(): Promise<void> {
   const loaded = loadConfig(process.argv.slice(2), process.env);
@@ -9,26 +13,58 @@ async function main(): Promise<void> {
     return;
   }
   const { config } = loaded;
-  const app = await buildServer(config);
+  const server = await buildServer(config);
+  stopOnSignals(server, config);
+  await server.app.listen({ host: config.host, port: config.port });
+  if (server.metricsApp !== undefined) {
+    const separator = config.metricsAddr.lastIndexOf(":");
+    await server.metricsApp.listen({
+      host: config.metricsAddr.slice(0, separator),
+      port: Number(config.metricsAddr.slice(separator + 1)),
+    });
+    server.app.log.info({ metricsAddr: config.metricsAddr }, "metrics listening");
+  }
+}
+
+/**
+ * SIGTERM or SIGINT drains: readiness and health turn NOT_SERVING, the drain
+ * delay lets load balancers notice, then the server stops accepting, lets
+ * in-flight calls finish within the grace period and closes storage. A second
+ * signal exits at once.
+ */
+function stopOnSignals({ app, startDraining }: SherpaServer, config: ServerConfig) {
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = async (signal: string) => {
     if (stopping) {
       app.log.warn({ signal }, "second signal: exiting now");
       process.exit(1);
     }
     stopping = true;
-    app.log.info({ signal, graceMs: config.shutdownGraceMs }, "shutting down");
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        app.log.error({ err: error }, "shutdown failed");
+    app.log.info(
+      { signal, drainDelayMs: config.shutdownDrainDelayMs, graceMs: config.shutdownGraceMs },
+      "shutting down",
+    );
+    startDraining();
+    setTimeout(
+      () => {
+        app.log.error("shutdown did not finish in time: exiting");
         process.exit(1);
       },
-    );
+      config.shutdownDrainDelayMs + config.shutdownGraceMs + closeMarginMs,
+    ).unref();
+    await sleep(config.shutdownDrainDelayMs);
+    await app.close();
+    app.log.info("shut down");
+    process.exit(0);
   };
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
-  await app.listen({ host: config.host, port: config.port });
+  for (const signal of ["SIGTERM", "SIGINT"]) {
+    process.on(signal, (received: string) => {
+      stop(received).catch((error: unknown) => {
+        app.log.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      });
+    });
+  }
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,22 @@
+export { createHealthService } from "./health/health-service.js";
 export type { HealthStatus } from "./health/health-status.js";
 export { createHealthStatus } from "./health/health-status.js";
-export { createHealthService } from "./health/health-service.js";
+export type { Listener, ListenerOptions, ListenerTlsOptions } from "./listener/create-listener.js";
+export { createListener } from "./listener/create-listener.js";
+export { resolveRequestId } from "./logging/resolve-request-id.js";
+export { peerAddressKey, requestIdKey } from "./logging/rpc-context-keys.js";
+export type { RpcLogger, RpcLoggingInterceptorOptions } from "./logging/rpc-logging-interceptor.js";
+export { createRpcLoggingInterceptor } from "./logging/rpc-logging-interceptor.js";
+export { grpcCodeName } from "./metrics/grpc-code-name.js";
+export type {
+  GrpcLabel,
+  GrpcServerMetrics,
+  GrpcServerMetricsOptions,
+} from "./metrics/grpc-server-metrics.js";
+export {
+  createGrpcServerMetrics,
+  defaultHandlingSecondsBuckets,
+} from "./metrics/grpc-server-metrics.js";
+export { createMetricsInterceptor } from "./metrics/metrics-interceptor.js";
 export type { ReflectionServices } from "./reflection/reflection-services.js";
 export { createReflectionServices } from "./reflection/reflection-services.js";

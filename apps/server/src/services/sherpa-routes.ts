@@ -6,6 +6,9 @@ import { createQueueService } from "./queue-service.js";
 import { createResourceGroupService } from "./resource-group-service.js";
 import { createTaskService } from "./task-service.js";
 
+/** Every sherpa.v1 service the server implements. */
+export const sherpaServices = [NodeService, QueueService, ResourceGroupService, TaskService];
+
 /** What the Sherpa services need. */
 export interface SherpaRoutesDeps {
   stores: Stores;

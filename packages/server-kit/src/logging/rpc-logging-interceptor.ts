@@ -29,9 +29,10 @@ const serverFaults = new Set([Code.Unknown, Code.Internal, Code.DataLoss]);
  * `rpc`, `code` (grpc-go name, "OK" on success), `durationMs`, `protocol`,
  * `peer`, `requestId` and `userAgent`: at info level, or at error level with
  * the cause as `err` for Unknown, Internal and DataLoss. It echoes the request
- * id as `x-request-id` in the response header, and in the metadata of errors
- * so that failed calls carry it too. Put it first (outermost) in the server's
- * interceptors.
+ * id as `x-request-id` in the response header, or in the metadata of errors
+ * raised before there is one, so that failed calls carry it too. Put it first
+ * (outermost) in the server's interceptors, so that its line covers the whole
+ * call and inner interceptors and handlers find the id under `requestIdKey`.
  */
 export function createRpcLoggingInterceptor({
   logger,
@@ -50,6 +51,7 @@ export function createRpcLoggingInterceptor({
       requestId,
       userAgent: userAgent(req.header),
     };
+    let inResponseHeader = false;
     const res = await observeCall(next, req, {
       onEnd: (error) => {
         const durationMs = Math.round((now() - startedAt) * 1000) / 1000;
@@ -64,9 +66,11 @@ export function createRpcLoggingInterceptor({
           logger.info({ ...line, errorMessage: error.rawMessage }, "rpc finished");
         }
       },
-      mapError: (error) => withRequestId(error, requestId),
+      // Once in the response header, the id reaches the caller with any later error.
+      mapError: (error) => (inResponseHeader ? error : withRequestId(error, requestId)),
     });
     res.header.set(requestIdHeader, requestId);
+    inResponseHeader = true;
     return res;
   };
 }

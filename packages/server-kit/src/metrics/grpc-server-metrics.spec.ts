@@ -3,7 +3,11 @@ import { describe, it } from "node:test";
 import { Registry } from "prom-client";
 import { createGrpcServerMetrics } from "./grpc-server-metrics.js";
 
-const labels = { grpc_type: "unary", grpc_service: "sherpa.v1.TaskService", grpc_method: "GetTask" };
+const labels = {
+  grpc_type: "unary",
+  grpc_service: "sherpa.v1.TaskService",
+  grpc_method: "GetTask",
+};
 
 async function bucketBounds(registry: Registry): Promise<string[]> {
   const text = await registry.getSingleMetricAsString("grpc_server_handling_seconds");
@@ -16,7 +20,10 @@ describe("createGrpcServerMetrics", () => {
   it("registers the go-grpc-prometheus metrics with their labels", async () => {
     const registry = new Registry();
     createGrpcServerMetrics(registry);
-    const registered = (await registry.getMetricsAsJSON()).map(({ name, type }) => ({ name, type }));
+    const registered = (await registry.getMetricsAsJSON()).map(({ name, type }) => ({
+      name,
+      type,
+    }));
     assert.deepEqual(registered, [
       { name: "grpc_server_started_total", type: "counter" },
       { name: "grpc_server_handled_total", type: "counter" },
@@ -48,7 +55,10 @@ describe("createGrpcServerMetrics", () => {
 
   it("takes other buckets", async () => {
     const registry = new Registry();
-    createGrpcServerMetrics(registry, { histogramBuckets: [0.1, 1] }).handlingSeconds.observe(labels, 0.2);
+    createGrpcServerMetrics(registry, { histogramBuckets: [0.1, 1] }).handlingSeconds.observe(
+      labels,
+      0.2,
+    );
     assert.deepEqual(await bucketBounds(registry), ["0.1", "1", "+Inf"]);
   });
 });

@@ -44,8 +44,9 @@ async function readCallMetrics(registry: Registry, rpc: Rpc, code: string) {
     started: await readSample(registry, "grpc_server_started_total", rpc),
     handled: await readSample(registry, "grpc_server_handled_total", { ...rpc, grpc_code: code }),
     handlingCount: await readSample(registry, "grpc_server_handling_seconds_count", rpc),
-    received: await readSample(registry, "grpc_server_msg_received_total", rpc),
-    sent: await readSample(registry, "grpc_server_msg_sent_total", rpc),
+    received: (await readSample(registry, "grpc_server_msg_received_total", rpc)) ?? 0,
+    // A counter shows a label set only from its first increment.
+    sent: (await readSample(registry, "grpc_server_msg_sent_total", rpc)) ?? 0,
     inFlight: await readSample(registry, "grpc_server_in_flight_requests", rpc),
   };
 }
@@ -67,10 +68,22 @@ async function abortAfterFirstMessage(
   }
 }
 
-const getTask = { grpc_type: "unary", grpc_service: "sherpa.v1.TaskService", grpc_method: "GetTask" };
+const getTask = {
+  grpc_type: "unary",
+  grpc_service: "sherpa.v1.TaskService",
+  grpc_method: "GetTask",
+};
 const submitTask = { ...getTask, grpc_method: "SubmitTask" };
-const watch = { grpc_type: "server_stream", grpc_service: "grpc.health.v1.Health", grpc_method: "Watch" };
-const checkAll = { grpc_type: "client_stream", grpc_service: "test.v1.HealthBatch", grpc_method: "CheckAll" };
+const watch = {
+  grpc_type: "server_stream",
+  grpc_service: "grpc.health.v1.Health",
+  grpc_method: "Watch",
+};
+const checkAll = {
+  grpc_type: "client_stream",
+  grpc_service: "test.v1.HealthBatch",
+  grpc_method: "CheckAll",
+};
 const reflectionInfo = {
   grpc_type: "bidi_stream",
   grpc_service: "grpc.reflection.v1.ServerReflection",
@@ -126,8 +139,9 @@ const calls: {
     sent: 1,
   },
   {
-    name: "a server stream the client aborts",
-    call: (c) => abortAfterFirstMessage((signal) => c.health.watch({ service: "until-abort" }, { signal })),
+    name: "an aborted server stream whose handler ends quietly",
+    call: (c) =>
+      abortAfterFirstMessage((signal) => c.health.watch({ service: "ignore-abort" }, { signal })),
     rpc: watch,
     code: "Canceled",
     received: 1,
@@ -151,7 +165,8 @@ const calls: {
   },
   {
     name: "a bidi stream",
-    call: (c) => drain(c.reflection.serverReflectionInfo(from([{ host: "a" }, { host: "b" }, { host: "c" }]))),
+    call: (c) =>
+      drain(c.reflection.serverReflectionInfo(from([{ host: "a" }, { host: "b" }, { host: "c" }]))),
     rpc: reflectionInfo,
     code: "OK",
     received: 3,
@@ -159,7 +174,10 @@ const calls: {
   },
   {
     name: "a bidi stream that fails mid-way",
-    call: (c) => drain(c.reflection.serverReflectionInfo(from([{ host: "a" }, { host: "fail" }, { host: "c" }]))),
+    call: (c) =>
+      drain(
+        c.reflection.serverReflectionInfo(from([{ host: "a" }, { host: "fail" }, { host: "c" }])),
+      ),
     rpc: reflectionInfo,
     code: "InvalidArgument",
     received: 2,
@@ -195,7 +213,7 @@ describe("createMetricsInterceptor", () => {
     const { registry, clients } = createServer("grpc");
     const inFlight = () => readSample(registry, "grpc_server_in_flight_requests", watch);
     const abort = new AbortController();
-    const messages = clients.health.watch({ service: "until-abort" }, { signal: abort.signal });
+    const messages = clients.health.watch({ service: "ignore-abort" }, { signal: abort.signal });
     await assert.rejects(
       async () => {
         for await (const _ of messages) {
@@ -216,7 +234,10 @@ describe("createMetricsInterceptor", () => {
     assert.deepEqual(
       {
         started: await readSample(registry, "grpc_server_started_total", getTask),
-        ok: await readSample(registry, "grpc_server_handled_total", { ...getTask, grpc_code: "OK" }),
+        ok: await readSample(registry, "grpc_server_handled_total", {
+          ...getTask,
+          grpc_code: "OK",
+        }),
         notFound: await readSample(registry, "grpc_server_handled_total", {
           ...getTask,
           grpc_code: "NotFound",

@@ -17,8 +17,8 @@ const grpcTypes: Record<DescMethod["methodKind"], string> = {
  * call, whatever the wire protocol (Connect, gRPC, gRPC-Web): started when the
  * call starts, each message received and sent, and handled, handling time and
  * in-flight once when the call ends, with the code it ends with (Canceled when
- * the client goes away). Put it inside the interceptors that map errors to codes
- * if you want `grpc_code` to be what the caller sees.
+ * the client goes away). List it before interceptors that turn errors into
+ * codes, so that `grpc_code` is the code the caller sees.
  */
 export function createMetricsInterceptor(metrics: GrpcServerMetrics): Interceptor {
   return (next) => async (req) => {

@@ -52,30 +52,36 @@ export async function observeCall(
     return observer.mapError ? observer.mapError(error) : error;
   };
   // Messages that arrive or leave after the end are not part of the call any more.
-  const countRequest = () => ended || observer.onRequestMessage?.();
-  const countResponse = () => ended || observer.onResponseMessage?.();
+  const countRequest = () => {
+    if (!ended) {
+      observer.onRequestMessage?.();
+    }
+  };
+  const countResponse = () => {
+    if (!ended) {
+      observer.onResponseMessage?.();
+    }
+  };
 
   req.signal.addEventListener("abort", onAbort);
   if (req.signal.aborted) {
     onAbort();
   }
+  if (!req.stream) {
+    countRequest();
+  }
+  let res: UnaryResponse | StreamResponse;
   try {
-    if (!req.stream) {
-      countRequest();
-      const res = await next(req);
-      countResponse();
-      end(undefined);
-      return res;
-    }
-    const res = await next({ ...req, message: tap(req.message, countRequest) });
-    if (!res.stream) {
-      end(undefined);
-      return res;
-    }
-    return { ...res, message: observeResponse(res.message) };
+    res = await next(req.stream ? { ...req, message: tap(req.message, countRequest) } : req);
   } catch (error) {
     throw fail(error);
   }
+  if (res.stream) {
+    return { ...res, message: observeResponse(res.message) };
+  }
+  countResponse();
+  end(undefined);
+  return res;
 
   async function* observeResponse<T>(messages: AsyncIterable<T>): AsyncIterable<T> {
     try {

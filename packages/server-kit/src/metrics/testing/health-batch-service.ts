@@ -1,11 +1,10 @@
-import { create } from "@bufbuild/protobuf";
+import { create, createFileRegistry } from "@bufbuild/protobuf";
 import type { GenService } from "@bufbuild/protobuf/codegenv2";
-import { createFileRegistry } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import {
-  HealthCheckRequestSchema,
-  HealthListResponseSchema,
   file_grpc_health_v1_health,
+  type HealthCheckRequestSchema,
+  type HealthListResponseSchema,
 } from "@sherpa/proto/grpc/health/v1/health_pb.js";
 
 const file = create(FileDescriptorProtoSchema, {

@@ -18,7 +18,10 @@ export async function readSample(
     if (sampleName !== name) {
       continue;
     }
-    const found = [...labelText.matchAll(labelPair)].map(([, key, labelValue]) => [key, labelValue]);
+    const found = [...labelText.matchAll(labelPair)].map(([, key, labelValue]) => [
+      key,
+      labelValue,
+    ]);
     if (JSON.stringify(found.sort()) === wanted) {
       return Number(value);
     }

@@ -12,7 +12,8 @@ import { HealthBatch } from "./health-batch-service.js";
  * - `TaskService.GetTask`: task "t-1" exists, "crash" throws a plain Error, others are NotFound;
  * - `TaskService.SubmitTask`: an empty argv is InvalidArgument;
  * - `Health.Watch` (server stream): sends SERVING, then for service "fail" fails with
- *   Unavailable, for "until-abort" waits for the call to be aborted, else sends NOT_SERVING;
+ *   Unavailable, for "until-abort" fails with the reason the call is aborted for (client gone,
+ *   deadline), for "ignore-abort" ends quietly once aborted, else sends NOT_SERVING;
  * - `HealthBatch.CheckAll` (client stream): answers SERVING for every service it reads;
  * - `ServerReflection.ServerReflectionInfo` (bidi): echoes each host, fails on host "fail".
  */
@@ -40,8 +41,11 @@ export function testRoutes(router: ConnectRouter): void {
       if (service === "fail") {
         throw new ConnectError("health source went away", Code.Unavailable);
       }
-      if (service === "until-abort") {
+      if (service === "until-abort" || service === "ignore-abort") {
         await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+        if (service === "until-abort") {
+          throw signal.reason;
+        }
         return;
       }
       yield { status: ServingStatus.NOT_SERVING };

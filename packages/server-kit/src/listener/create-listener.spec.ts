@@ -5,7 +5,7 @@ import http2 from "node:http2";
 import net, { type AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createH2cListener, type H2cListener } from "./create-h2c-listener.js";
+import { createListener, type Listener } from "./create-listener.js";
 
 /** Answers every request with the HTTP version and method it arrived with. */
 const echoVersion: http.RequestListener = (request, response) => {
@@ -13,14 +13,14 @@ const echoVersion: http.RequestListener = (request, response) => {
   response.end(`HTTP/${request.httpVersion} ${request.method}`);
 };
 
-async function startListener(options: Parameters<typeof createH2cListener>[1] = {}) {
-  const listener = createH2cListener(echoVersion, options);
+async function startListener(options: Parameters<typeof createListener>[1] = {}) {
+  const listener = createListener(echoVersion, options);
   listener.server.listen(0, "127.0.0.1");
   await once(listener.server, "listening");
   return { listener, port: (listener.server.address() as AddressInfo).port };
 }
 
-async function stopListener(listener: H2cListener) {
+async function stopListener(listener: Listener) {
   listener.closeHttp2Sessions();
   listener.server.closeAllConnections();
   await new Promise((resolve) => listener.server.close(resolve));
@@ -87,8 +87,8 @@ async function sendSlowly(port: number, bytes: Buffer, until: (received: Buffer)
 
 const http2Preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 
-describe("createH2cListener", () => {
-  let listener: H2cListener;
+describe("createListener", () => {
+  let listener: Listener;
   let port: number;
   before(async () => {
     ({ listener, port } = await startListener());

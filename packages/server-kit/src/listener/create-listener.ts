@@ -1,0 +1,145 @@
+import http from "node:http";
+import http2 from "node:http2";
+import type { Socket } from "node:net";
+import tls from "node:tls";
+
+/** The connection preface every HTTP/2 client sends first (RFC 9113, section 3.4). */
+const http2Preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
+
+/** TLS settings: PEM text, not paths. */
+export interface ListenerTlsOptions {
+  cert: string | Buffer;
+  key: string | Buffer;
+  /** CA of client certificates; when set, every client must present one it signed (mTLS). */
+  clientCa?: string | Buffer | undefined;
+}
+
+/** Options of {@link createListener}. */
+export interface ListenerOptions {
+  /** Serve TLS with ALPN h2 and http/1.1 instead of cleartext HTTP/1.1 + h2c. */
+  tls?: ListenerTlsOptions | undefined;
+  /** Most concurrent HTTP/2 streams one client connection may open. */
+  maxConcurrentStreams?: number;
+  /** A new connection that has not shown its protocol (or finished TLS) within this time is closed. */
+  firstBytesTimeoutMs?: number;
+  /** An HTTP/1.1 request whose headers take longer than this to arrive gets 408 and is closed. */
+  headersTimeoutMs?: number;
+  /** An HTTP/1.1 request that takes longer than this to arrive completely gets 408. 0 disables. */
+  requestTimeoutMs?: number;
+  /** An HTTP/2 session or HTTP/1.1 keep-alive connection idle this long is closed. */
+  idleTimeoutMs?: number;
+}
+
+/** The listener, and a way to send GOAWAY to every open HTTP/2 session. */
+export interface Listener {
+  /** The server Fastify manages: it listens, closes and carries HTTP/1.1 upgrades. */
+  server: http.Server;
+  /** Sends GOAWAY on every HTTP/2 session: in-flight streams finish, no new ones start. */
+  closeHttp2Sessions(): void;
+}
+
+/**
+ * Creates one listener serving HTTP/1.1 and HTTP/2 on the same port, which Node
+ * has no built-in for in cleartext. Without TLS, each new connection is sniffed:
+ * the HTTP/2 preface (h2c with prior knowledge) sends it to an HTTP/2 server,
+ * anything else to the HTTP/1.1 server. With TLS, the protocol agreed by ALPN
+ * decides. Both servers call the same handler.
+ */
+export function createListener(handler: http.RequestListener, options: ListenerOptions = {}): Listener {
+  const http1Server = http.createServer(handler);
+  http1Server.headersTimeout = options.headersTimeoutMs ?? 10_000;
+  http1Server.requestTimeout = options.requestTimeoutMs ?? 300_000;
+  http1Server.keepAliveTimeout = options.idleTimeoutMs ?? 60_000;
+  // Fastify's handler is typed for HTTP/1.1 but serves HTTP/2 through Node's
+  // compatibility API, which mirrors IncomingMessage and ServerResponse.
+  const http2Handler = handler as unknown as (
+    request: http2.Http2ServerRequest,
+    response: http2.Http2ServerResponse,
+  ) => void;
+  const http2Server = http2.createServer(
+    { settings: { maxConcurrentStreams: options.maxConcurrentStreams ?? 100 } },
+    http2Handler,
+  );
+  http2Server.setTimeout(options.idleTimeoutMs ?? 60_000);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  http2Server.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+
+  const http1ConnectionListeners = http1Server.listeners("connection") as ((socket: Socket) => void)[];
+  const route = (socket: Socket, isHttp2: boolean) => {
+    if (isHttp2) {
+      http2Server.emit("connection", socket);
+      return;
+    }
+    for (const listener of http1ConnectionListeners) {
+      listener.call(http1Server, socket);
+    }
+    // The HTTP/1.1 parser reads bytes put back by sniffing only once the socket flows again.
+    socket.resume();
+  };
+  const firstBytesTimeoutMs = options.firstBytesTimeoutMs ?? 10_000;
+  http1Server.removeAllListeners("connection");
+  if (options.tls === undefined) {
+    http1Server.on("connection", (socket: Socket) => {
+      sniffProtocol(socket, firstBytesTimeoutMs, (isHttp2) => route(socket, isHttp2));
+    });
+  } else {
+    const tlsServer = createTlsServer(options.tls, firstBytesTimeoutMs);
+    tlsServer.on("secureConnection", (socket: tls.TLSSocket) => {
+      socket.setTimeout(0);
+      route(socket, socket.alpnProtocol === "h2");
+    });
+    http1Server.on("connection", (socket: Socket) => tlsServer.emit("connection", socket));
+  }
+
+  return {
+    server: http1Server,
+    closeHttp2Sessions() {
+      for (const session of sessions) {
+        session.close();
+      }
+    },
+  };
+}
+
+function createTlsServer(options: ListenerTlsOptions, handshakeTimeoutMs: number): tls.Server {
+  const requireClientCert = options.clientCa !== undefined;
+  return tls.createServer({
+    cert: options.cert,
+    key: options.key,
+    ALPNProtocols: ["h2", "http/1.1"],
+    handshakeTimeout: handshakeTimeoutMs,
+    ...(requireClientCert ? { ca: options.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+  });
+}
+
+/**
+ * Reads until the first bytes tell HTTP/2 from HTTP/1.1, then puts them back
+ * so that the chosen server sees the connection from its first byte.
+ */
+function sniffProtocol(socket: Socket, timeoutMs: number, route: (isHttp2: boolean) => void) {
+  let received = Buffer.alloc(0);
+  const onTimeout = () => socket.destroy();
+  // Until a server owns the socket, a reset by the peer must not become an uncaught error.
+  const onError = () => socket.destroy();
+  socket.setTimeout(timeoutMs, onTimeout);
+  socket.on("error", onError);
+  const onData = (chunk: Buffer) => {
+    received = Buffer.concat([received, chunk]);
+    const compared = Math.min(received.length, http2Preface.length);
+    const isHttp2 = received.subarray(0, compared).equals(http2Preface.subarray(0, compared));
+    if (isHttp2 && received.length < http2Preface.length) {
+      return;
+    }
+    socket.removeListener("data", onData);
+    socket.removeListener("error", onError);
+    socket.removeListener("timeout", onTimeout);
+    socket.setTimeout(0);
+    socket.pause();
+    socket.unshift(received);
+    route(isHttp2);
+  };
+  socket.on("data", onData);
+}
