@@ -1,0 +1,43 @@
+import { execFile } from "node:child_process";
+
+/** What a finished command printed and how it exited. */
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  /** The exit status; null when a signal ended the command. */
+  exitCode: number | null;
+}
+
+/** Options of {@link run}. */
+export interface RunOptions {
+  /** Working directory; the test's own unless set. */
+  cwd?: string;
+  /** The command is killed after this long; 10 000 ms unless set. */
+  timeoutMs?: number;
+}
+
+/**
+ * Runs a command without a shell and resolves with its output, whatever its
+ * exit status, so that a test can assert on a failure as well as a success.
+ * Rejects only when the command cannot be started at all.
+ */
+export function run(command: string, args: readonly string[], options: RunOptions = {}) {
+  return new Promise<RunResult>((resolve, reject) => {
+    execFile(
+      command,
+      args,
+      { cwd: options.cwd, timeout: options.timeoutMs ?? 10_000, encoding: "utf8" },
+      (error, stdout, stderr) => {
+        if (error === null) {
+          resolve({ stdout, stderr, exitCode: 0 });
+        } else if (typeof error.code === "number") {
+          resolve({ stdout, stderr, exitCode: error.code });
+        } else if (error.signal) {
+          resolve({ stdout, stderr, exitCode: null });
+        } else {
+          reject(error);
+        }
+      },
+    );
+  });
+}
