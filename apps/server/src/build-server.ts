@@ -1,6 +1,7 @@
 import { Code, ConnectError, cors, createContextValues } from "@connectrpc/connect";
 import { fastifyConnectPlugin } from "@connectrpc/connect-fastify";
 import fastifyCors from "@fastify/cors";
+import fastifyWebsocket from "@fastify/websocket";
 import {
   Health,
   HealthCheckResponse_ServingStatus,
@@ -20,16 +21,18 @@ import {
   requestIdKey,
   resolveRequestId,
 } from "@sherpa/server-kit";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, LogController } from "fastify";
 import { sql } from "kysely";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import type { ServerConfig } from "./config.js";
+import { createControlPlane } from "./control-plane.js";
 import { registerMetricsRoute } from "./http/metrics-route.js";
 import { registerProbeRoutes } from "./http/probe-routes.js";
+import { registerUnknownRouteHandler } from "./http/unknown-route-handler.js";
+import { registerWebSocketRoutes } from "./http/websocket-routes.js";
 import { registerDomainMetrics } from "./metrics/domain-metrics.js";
 import { createDomainErrorInterceptor } from "./services/domain-error-interceptor.js";
-import { createSherpaRoutes, sherpaServices } from "./services/sherpa-routes.js";
-import { createStores } from "./storage/create-stores.js";
+import { sherpaServices } from "./services/sherpa-routes.js";
 import { openDatabase } from "./storage/database.js";
 import { createFleetCounts } from "./storage/fleet-counts.js";
 import { readTlsFiles } from "./tls-files.js";
@@ -66,7 +69,8 @@ export async function buildServer(
   let listener: Listener | undefined;
   const app = Fastify({
     logger: loggerOptions(config.logLevel),
-    disableRequestLogging: true,
+    // One line per RPC comes from the logging interceptor instead.
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: (request) => resolveRequestId(firstHeader(request.headers["x-request-id"])),
     serverFactory: (handler) => {
       listener = createListener(handler, {
@@ -83,7 +87,12 @@ export async function buildServer(
     await app.close();
     throw error;
   });
-  const stores = createStores(db, { nodeOfflineAfterMs: config.nodeOfflineAfterMs });
+  const controlPlane = createControlPlane(db, {
+    nodeOfflineAfterMs: config.nodeOfflineAfterMs,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    now,
+    logger: app.log,
+  });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   registerDomainMetrics(registry, createFleetCounts(db));
@@ -109,9 +118,26 @@ export async function buildServer(
       maxAge: 7200,
     });
   }
+  await app.register(fastifyWebsocket, {
+    options: { maxPayload: 64 * 1024 },
+    // Clients learn the server is going away (1001), not that their stream broke.
+    preClose(done) {
+      for (const client of this.websocketServer.clients) {
+        client.close(1001, "server shutting down");
+      }
+      done();
+    },
+  });
+  registerWebSocketRoutes(app, {
+    tasks: controlPlane.stores.tasks,
+    logs: controlPlane.stores.logs,
+    events: controlPlane.events,
+    bufferLimitBytes: config.webSocketBufferBytes,
+    logger: app.log,
+  });
   await app.register(fastifyConnectPlugin, {
     routes: (router) => {
-      createSherpaRoutes({ stores, now })(router);
+      controlPlane.routes(router);
       router.service(Health, createHealthService(health));
       router.service(ServerReflectionV1, reflection.v1);
       router.service(ServerReflectionV1alpha, reflection.v1alpha);
@@ -138,12 +164,14 @@ export async function buildServer(
     );
   });
   registerMetricsRoute(app, registry);
+  registerUnknownRouteHandler(app);
   const metricsApp = config.metricsAddr === "" ? undefined : Fastify({ logger: false });
   if (metricsApp !== undefined) {
     registerMetricsRoute(metricsApp, registry);
   }
 
   app.addHook("onReady", (done) => {
+    controlPlane.start();
     health.setAll(HealthCheckResponse_ServingStatus.SERVING);
     done();
   });
@@ -156,6 +184,7 @@ export async function buildServer(
   });
   app.addHook("onClose", async () => {
     health.close();
+    await controlPlane.stop();
     await metricsApp?.close();
     await db.destroy();
   });

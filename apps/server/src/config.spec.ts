@@ -31,6 +31,24 @@ describe("loadConfig", () => {
       maxMessageBytes: 4 * 1024 * 1024,
       nodeOfflineAfterMs: 30_000,
       shutdownGraceMs: 10_000,
+      shutdownDrainDelayMs: 0,
+      metricsAddr: "",
+      tlsCertFile: "",
+      tlsKeyFile: "",
+      tlsClientCaFile: "",
+      corsOrigins: [],
+      maxDeadlineMs: 300_000,
+      maxConcurrentStreams: 100,
+      headersTimeoutMs: 10_000,
+      idleTimeoutMs: 60_000,
+      heartbeatIntervalMs: 5000,
+      embeddedAgent: true,
+      agentGpus: "4xNVIDIA A100-SXM4-80GB",
+      agentWorkDir: "",
+      agentCancelGraceMs: 10_000,
+      nodeName: "",
+      nodeLabels: {},
+      webSocketBufferBytes: 1024 * 1024,
     });
   });
 
@@ -43,6 +61,24 @@ describe("loadConfig", () => {
       SHERPA_MAX_MESSAGE_BYTES: "1024",
       SHERPA_NODE_OFFLINE_AFTER_MS: "1000",
       SHERPA_SHUTDOWN_GRACE_MS: "0",
+      SHERPA_SHUTDOWN_DRAIN_DELAY_MS: "250",
+      SHERPA_METRICS_ADDR: "127.0.0.1:9464",
+      SHERPA_TLS_CERT: "server.pem",
+      SHERPA_TLS_KEY: "server-key.pem",
+      SHERPA_TLS_CLIENT_CA: "ca.pem",
+      SHERPA_CORS_ORIGINS: "https://app.example.com, http://localhost:5173",
+      SHERPA_MAX_DEADLINE_MS: "2000",
+      SHERPA_MAX_CONCURRENT_STREAMS: "10",
+      SHERPA_HEADERS_TIMEOUT_MS: "500",
+      SHERPA_IDLE_TIMEOUT_MS: "1500",
+      SHERPA_HEARTBEAT_INTERVAL_MS: "200",
+      SHERPA_EMBEDDED_AGENT: "false",
+      SHERPA_AGENT_GPUS: "2xTesla T4",
+      SHERPA_AGENT_WORK_DIR: "/tmp/work",
+      SHERPA_AGENT_CANCEL_GRACE_MS: "100",
+      SHERPA_NODE_NAME: "gpu-01",
+      SHERPA_NODE_LABELS: "gpu=t4,zone=lab",
+      SHERPA_WEBSOCKET_BUFFER_BYTES: "4096",
     });
     assert.deepEqual(config, {
       host: "127.0.0.1",
@@ -52,7 +88,33 @@ describe("loadConfig", () => {
       maxMessageBytes: 1024,
       nodeOfflineAfterMs: 1000,
       shutdownGraceMs: 0,
+      shutdownDrainDelayMs: 250,
+      metricsAddr: "127.0.0.1:9464",
+      tlsCertFile: "server.pem",
+      tlsKeyFile: "server-key.pem",
+      tlsClientCaFile: "ca.pem",
+      corsOrigins: ["https://app.example.com", "http://localhost:5173"],
+      maxDeadlineMs: 2000,
+      maxConcurrentStreams: 10,
+      headersTimeoutMs: 500,
+      idleTimeoutMs: 1500,
+      heartbeatIntervalMs: 200,
+      embeddedAgent: false,
+      agentGpus: "2xTesla T4",
+      agentWorkDir: "/tmp/work",
+      agentCancelGraceMs: 100,
+      nodeName: "gpu-01",
+      nodeLabels: { gpu: "t4", zone: "lab" },
+      webSocketBufferBytes: 4096,
     });
+  });
+
+  it("reports TLS settings that only make sense together", () => {
+    const message = configErrorOf([], {
+      SHERPA_TLS_CERT: "server.pem",
+      SHERPA_TLS_CLIENT_CA: "ca.pem",
+    });
+    assert.match(message, /SHERPA_TLS_CERT and SHERPA_TLS_KEY must be set together/);
   });
 
   it("lets flags win over the environment", () => {

@@ -36,6 +36,22 @@ export interface ServerConfig {
   headersTimeoutMs: number;
   /** An idle keep-alive connection or HTTP/2 session is closed after this long. */
   idleTimeoutMs: number;
+  /** How often agents heartbeat. */
+  heartbeatIntervalMs: number;
+  /** Whether the server runs an agent in-process, making this machine a node. */
+  embeddedAgent: boolean;
+  /** Simulated GPUs of the embedded agent when nvidia-smi is absent, e.g. `4xNVIDIA A100-SXM4-80GB`. */
+  agentGpus: string;
+  /** Working directory of the embedded agent's tasks; empty for `<dataDir>/agent`. */
+  agentWorkDir: string;
+  /** Time a cancelled task has between SIGTERM and SIGKILL. */
+  agentCancelGraceMs: number;
+  /** Node name of the embedded agent; empty for the host name. */
+  nodeName: string;
+  /** Labels of the embedded agent's node. */
+  nodeLabels: Record<string, string>;
+  /** Most bytes queued for a slow WebSocket client before it is closed with 4429. */
+  webSocketBufferBytes: number;
 }
 
 /** One setting: its environment variable, its flag, its default and how to read it. */
@@ -67,6 +83,21 @@ const originList = (text: string) => {
   return origins.every((origin) => origin === "*" || /^https?:\/\/[^/\s]+$/.test(origin))
     ? origins
     : undefined;
+};
+
+const booleanText = (text: string) =>
+  text === "true" ? true : text === "false" ? false : undefined;
+
+const labelList = (text: string) => {
+  const labels: Record<string, string> = {};
+  for (const pair of text.split(",").filter((item) => item.trim() !== "")) {
+    const [key, value, ...rest] = pair.split("=");
+    if (key === undefined || value === undefined || rest.length > 0 || key.trim() === "") {
+      return undefined;
+    }
+    labels[key.trim()] = value.trim();
+  }
+  return labels;
 };
 
 const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -239,6 +270,82 @@ export const settings: readonly Setting<keyof ServerConfig>[] = [
     description: "An idle keep-alive connection or HTTP/2 session is closed after this long.",
     parse: integerIn(100, 24 * 60 * 60 * 1000),
     allowed: "an integer from 100 to 86400000",
+  },
+  {
+    key: "heartbeatIntervalMs",
+    env: "SHERPA_HEARTBEAT_INTERVAL_MS",
+    flag: "heartbeat-interval-ms",
+    defaultValue: "5000",
+    description: "How often agents heartbeat; keep it well below SHERPA_NODE_OFFLINE_AFTER_MS.",
+    parse: integerIn(100, 10 * 60 * 1000),
+    allowed: "an integer from 100 to 600000",
+  },
+  {
+    key: "embeddedAgent",
+    env: "SHERPA_EMBEDDED_AGENT",
+    flag: "embedded-agent",
+    defaultValue: "true",
+    description:
+      "Run an agent inside the server, so this machine is a node and one command runs everything.",
+    parse: booleanText,
+    allowed: "true or false",
+  },
+  {
+    key: "agentGpus",
+    env: "SHERPA_AGENT_GPUS",
+    flag: "agent-gpus",
+    defaultValue: "4xNVIDIA A100-SXM4-80GB",
+    description:
+      "GPUs the embedded agent simulates when nvidia-smi is absent (always reported as simulated), e.g. 2xNVIDIA H100 80GB HBM3,2xTesla T4; empty for none.",
+    parse: anyText,
+    allowed: "empty or COUNTxMODEL[,COUNTxMODEL...]",
+  },
+  {
+    key: "agentWorkDir",
+    env: "SHERPA_AGENT_WORK_DIR",
+    flag: "agent-work-dir",
+    defaultValue: "",
+    description:
+      "Working directory of the embedded agent's tasks (one folder per task); empty for <data dir>/agent.",
+    parse: anyText,
+    allowed: "empty or a directory path",
+  },
+  {
+    key: "agentCancelGraceMs",
+    env: "SHERPA_AGENT_CANCEL_GRACE_MS",
+    flag: "agent-cancel-grace-ms",
+    defaultValue: "10000",
+    description: "Time a cancelled or timed-out task has between SIGTERM and SIGKILL.",
+    parse: integerIn(0, 10 * 60 * 1000),
+    allowed: "an integer from 0 to 600000",
+  },
+  {
+    key: "nodeName",
+    env: "SHERPA_NODE_NAME",
+    flag: "node-name",
+    defaultValue: "",
+    description: "Node name of the embedded agent; empty for the host name.",
+    parse: anyText,
+    allowed: "empty or a name",
+  },
+  {
+    key: "nodeLabels",
+    env: "SHERPA_NODE_LABELS",
+    flag: "node-labels",
+    defaultValue: "",
+    description: "Labels of the embedded agent's node, e.g. gpu=a100,zone=lab.",
+    parse: labelList,
+    allowed: "empty or key=value[,key=value...]",
+  },
+  {
+    key: "webSocketBufferBytes",
+    env: "SHERPA_WEBSOCKET_BUFFER_BYTES",
+    flag: "websocket-buffer-bytes",
+    defaultValue: String(1024 * 1024),
+    description:
+      "Most bytes queued for a slow WebSocket client before it is closed with code 4429.",
+    parse: integerIn(1024, 256 * 1024 * 1024),
+    allowed: "an integer from 1024 to 268435456",
   },
 ];
 

@@ -94,3 +94,24 @@ export interface Task {
   startTime: Date | undefined;
   endTime: Date | undefined;
 }
+
+/** Where a log line was written. */
+export type LogStream = "stdout" | "stderr";
+
+/** One line of a task's output. */
+export interface LogLine {
+  /** Position in the task's log, from 0. */
+  offset: number;
+  stream: LogStream;
+  text: string;
+  time: Date;
+}
+
+/** How a task ended, as the agent running it reports. */
+export interface TaskOutcome {
+  taskId: string;
+  nodeName: string;
+  state: Extract<TaskState, "succeeded" | "failed" | "cancelled" | "timed-out">;
+  exitCode: number | undefined;
+  reason: string;
+}

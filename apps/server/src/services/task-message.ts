@@ -1,7 +1,14 @@
 import { create } from "@bufbuild/protobuf";
 import { durationFromMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { type Task as TaskMessage, TaskSchema, TaskState as TaskStateMessage } from "@sherpa/proto";
-import type { Task, TaskState } from "../domain/records.js";
+import {
+  type LogLine as LogLineMessage,
+  LogLineSchema,
+  LogStream as LogStreamMessage,
+  type Task as TaskMessage,
+  TaskSchema,
+  TaskState as TaskStateMessage,
+} from "@sherpa/proto";
+import type { LogLine, Task, TaskState } from "../domain/records.js";
 
 const stateToMessage: Record<TaskState, TaskStateMessage> = {
   pending: TaskStateMessage.PENDING,
@@ -39,5 +46,15 @@ export function toTaskMessage(task: Task): TaskMessage {
     createTime: timestampFromDate(task.createTime),
     startTime: task.startTime === undefined ? undefined : timestampFromDate(task.startTime),
     endTime: task.endTime === undefined ? undefined : timestampFromDate(task.endTime),
+  });
+}
+
+/** The API message of a log line. */
+export function toLogLineMessage(line: LogLine): LogLineMessage {
+  return create(LogLineSchema, {
+    offset: BigInt(line.offset),
+    stream: line.stream === "stderr" ? LogStreamMessage.STDERR : LogStreamMessage.STDOUT,
+    text: line.text,
+    time: timestampFromDate(line.time),
   });
 }

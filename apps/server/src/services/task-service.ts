@@ -1,8 +1,15 @@
 import { type Duration, durationMs } from "@bufbuild/protobuf/wkt";
-import type { ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { SubmitTaskRequest, TaskService } from "@sherpa/proto";
+import type { AgentSessions } from "../agents/agent-sessions.js";
 import { defaultQueueName } from "../domain/defaults.js";
+import { followTaskLogs } from "../events/follow-task-logs.js";
+import type { TaskEventHub } from "../events/task-event-hub.js";
+import { watchTaskEvents } from "../events/watch-task-events.js";
+import type { Scheduler } from "../scheduling/scheduler.js";
 import { decodePageToken } from "../storage/pagination.js";
+import type { TaskExecutionStore } from "../storage/task-execution-store.js";
+import type { TaskLogStore } from "../storage/task-log-store.js";
 import type { NewTask, TaskStore } from "../storage/task-store.js";
 import { FieldViolations } from "./field-violations.js";
 import {
@@ -14,14 +21,22 @@ import {
   checkRequired,
   checkResourceName,
 } from "./request-checks.js";
-import { taskStateFromMessage, toTaskMessage } from "./task-message.js";
+import { taskStateFromMessage, toLogLineMessage, toTaskMessage } from "./task-message.js";
 
 /** What the task service needs. */
 export interface TaskServiceDeps {
   tasks: TaskStore;
+  logs: TaskLogStore;
+  execution: TaskExecutionStore;
+  events: TaskEventHub;
+  sessions: AgentSessions;
+  scheduler: Scheduler;
   /** The current time; tests pass a fixed clock. */
   now: () => Date;
 }
+
+/** Most task events held for a slow WatchTasks reader before its stream ends. */
+const watchBufferLimit = 10_000;
 
 /** Most GPUs one task may ask for; all of them must fit on one node. */
 export const maxGpusPerTask = 64;
@@ -36,6 +51,8 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
   return {
     async submitTask(request) {
       const task = await deps.tasks.submitTask(checkSubmitTaskRequest(request), deps.now());
+      deps.events.publishTask(task);
+      deps.scheduler.requestScheduling();
       return { task: toTaskMessage(task) };
     },
 
@@ -68,9 +85,78 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
       checkMaxLength(violations, "reason", request.reason, maxNameLength);
       violations.throwIfAny();
       const reason = request.reason === "" ? "cancelled by user" : request.reason;
-      return { task: toTaskMessage(await deps.tasks.cancelTask(request.id, reason, deps.now())) };
+      return { task: toTaskMessage(await cancelTask(deps, request.id, reason)) };
+    },
+
+    async *watchTasks(request, context) {
+      const violations = new FieldViolations();
+      if (request.queue !== "") {
+        checkResourceName(violations, "queue", request.queue);
+      }
+      const states = checkEnumFilter(violations, "states", request.states, taskStateFromMessage);
+      violations.throwIfAny();
+      const events = watchTaskEvents(deps, {
+        queue: request.queue,
+        taskIds: request.taskIds,
+        states,
+        includeCurrent: request.includeCurrent,
+        signal: context.signal,
+        bufferLimit: watchBufferLimit,
+        onOverflow: () =>
+          new ConnectError(
+            `the watcher fell ${watchBufferLimit} events behind; watch again with include_current`,
+            Code.ResourceExhausted,
+          ),
+      });
+      for await (const event of events) {
+        yield { task: toTaskMessage(event.task), current: event.current };
+      }
+    },
+
+    async *streamTaskLogs(request, context) {
+      const violations = new FieldViolations();
+      checkRequired(violations, "id", request.id);
+      if (request.offset < 0n) {
+        violations.add("offset", "must not be negative");
+      }
+      violations.throwIfAny();
+      const batches = followTaskLogs(deps, {
+        taskId: request.id,
+        offset: Number(request.offset),
+        follow: request.follow,
+        signal: context.signal,
+      });
+      for await (const lines of batches) {
+        yield { lines: lines.map(toLogLineMessage) };
+      }
     },
   };
+}
+
+/**
+ * Cancels a task: a pending one ends at once; a running one is stopped by its
+ * agent, or ended here when its node has no agent connected to this server.
+ */
+async function cancelTask(deps: TaskServiceDeps, id: string, reason: string) {
+  const task = await deps.tasks.cancelTask(id, reason, deps.now());
+  if (task.state !== "running") {
+    deps.events.publishTask(task);
+    deps.scheduler.requestScheduling();
+    return task;
+  }
+  if (deps.sessions.send(task.nodeName, { kind: "cancel", taskId: id, reason })) {
+    return task;
+  }
+  const ended = await deps.execution.finishTask(
+    { taskId: id, nodeName: task.nodeName, state: "cancelled", exitCode: undefined, reason },
+    deps.now(),
+  );
+  if (ended === undefined) {
+    return deps.tasks.getTask(id);
+  }
+  deps.events.publishTask(ended);
+  deps.scheduler.requestScheduling();
+  return ended;
 }
 
 function checkSubmitTaskRequest(request: SubmitTaskRequest): NewTask {

@@ -137,6 +137,27 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // Task output lines, and the reason a running task is being cancelled for.
+  "0003-task-execution": {
+    async up(db: Kysely<Database>) {
+      await db.schema
+        .createTable("task_logs")
+        .addColumn("task_id", "text", (c) => c.notNull().references("tasks.id").onDelete("cascade"))
+        .addColumn("offset", "bigint", (c) => c.notNull())
+        .addColumn("stream", "text", (c) => c.notNull())
+        .addColumn("text", "text", (c) => c.notNull())
+        .addColumn("time", "bigint", (c) => c.notNull())
+        .addPrimaryKeyConstraint("task_logs_pk", ["task_id", "offset"])
+        .execute();
+      await db.schema.alterTable("tasks").addColumn("cancel_reason", "text").execute();
+      await db.schema.createIndex("gpus_task_id").on("gpus").column("task_id").execute();
+      await db.schema
+        .createIndex("tasks_node_state")
+        .on("tasks")
+        .columns(["node_name", "state"])
+        .execute();
+    },
+  },
 };
 
 /** Applies every migration not yet applied; throws with the failing migration's name. */

@@ -12,6 +12,16 @@ export interface Database {
   gpus: GpuTable;
   tasks: TaskTable;
   task_labels: LabelTable<"task_id">;
+  task_logs: TaskLogTable;
+}
+
+/** One line of a task's output. */
+export interface TaskLogTable {
+  task_id: string;
+  offset: number;
+  stream: string;
+  text: string;
+  time: number;
 }
 
 /** A named pool of nodes chosen by labels. */
@@ -86,4 +96,6 @@ export interface TaskTable {
   create_time: number;
   start_time: number | null;
   end_time: number | null;
+  /** Set while a running task is being cancelled: the reason to record once it has stopped. */
+  cancel_reason: string | null;
 }

@@ -29,7 +29,10 @@ export interface TaskStore {
   getTask(id: string): Promise<Task>;
   /** Tasks newest first. */
   listTasks(page: PageRequest<number>, filter: TaskFilter): Promise<Page<Task>>;
-  /** Cancels a task that has not ended and frees its GPUs. */
+  /**
+   * Cancels a pending task at once; marks a running one as being cancelled
+   * (it stays RUNNING, holding its GPUs, until its agent reports the end).
+   */
   cancelTask(id: string, reason: string, now: Date): Promise<Task>;
 }
 
@@ -137,19 +140,19 @@ export function createTaskStore(db: Kysely<Database>): TaskStore {
             `task "${id}" has already ended as ${task.state.toUpperCase()}; only pending or running tasks can be cancelled`,
           );
         }
-        await tx
-          .updateTable("tasks")
-          .set({ state: "cancelled", state_reason: reason, end_time: now.getTime() })
-          .where("id", "=", id)
-          .execute();
-        await tx.updateTable("gpus").set({ task_id: null }).where("task_id", "=", id).execute();
+        // A running task keeps its GPUs until its agent reports that the process is gone.
+        const change =
+          task.state === "running"
+            ? { state_reason: `cancelling: ${reason}`, cancel_reason: reason }
+            : { state: "cancelled", state_reason: reason, end_time: now.getTime() };
+        await tx.updateTable("tasks").set(change).where("id", "=", id).execute();
         return getTask(tx, id);
       });
     },
   };
 }
 
-async function getTask(db: Kysely<Database>, id: string): Promise<Task> {
+export async function getTask(db: Kysely<Database>, id: string): Promise<Task> {
   const row = await db.selectFrom("tasks").selectAll().where("id", "=", id).executeTakeFirst();
   if (row === undefined) {
     throw notFound("task", id);
@@ -157,7 +160,7 @@ async function getTask(db: Kysely<Database>, id: string): Promise<Task> {
   return toTask(row);
 }
 
-function toTask(row: Selectable<TaskTable>): Task {
+export function toTask(row: Selectable<TaskTable>): Task {
   return {
     id: row.id,
     queue: row.queue,

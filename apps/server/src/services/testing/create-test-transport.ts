@@ -1,5 +1,14 @@
 import { type Client, createClient, createRouterTransport } from "@connectrpc/connect";
-import { NodeService, QueueService, ResourceGroupService, TaskService } from "@sherpa/proto";
+import {
+  AgentService,
+  NodeService,
+  QueueService,
+  ResourceGroupService,
+  TaskService,
+} from "@sherpa/proto";
+import { type AgentSessions, createAgentSessions } from "../../agents/agent-sessions.js";
+import { createTaskEventHub, type TaskEventHub } from "../../events/task-event-hub.js";
+import { createScheduler, type Scheduler } from "../../scheduling/scheduler.js";
 import { createStores, type Stores } from "../../storage/create-stores.js";
 import { openDatabase } from "../../storage/database.js";
 import { createDomainErrorInterceptor } from "../domain-error-interceptor.js";
@@ -30,6 +39,11 @@ export interface TestTransport {
   queues: Client<typeof QueueService>;
   resourceGroups: Client<typeof ResourceGroupService>;
   nodes: Client<typeof NodeService>;
+  agents: Client<typeof AgentService>;
+  events: TaskEventHub;
+  sessions: AgentSessions;
+  /** The scheduler, not started: passes run when the services ask for one. */
+  scheduler: Scheduler;
   /** The stores behind the services; nodes exist only through `stores.nodes.registerNode`. */
   stores: Stores;
   clock: TestClock;
@@ -66,8 +80,25 @@ export async function createTestTransport(
   const logger = {
     error: (details: object, message: string) => loggedErrors.push({ details, message }),
   };
+  const events = createTaskEventHub();
+  const sessions = createAgentSessions();
+  const scheduler = createScheduler({
+    execution: stores.execution,
+    sessions,
+    events,
+    now: clock.now,
+    logger,
+    intervalMs: 60_000,
+  });
   const transport = createRouterTransport(
-    createSherpaRoutes({ stores: options.wrapStores?.(stores) ?? stores, now: clock.now }),
+    createSherpaRoutes({
+      stores: options.wrapStores?.(stores) ?? stores,
+      events,
+      sessions,
+      scheduler,
+      now: clock.now,
+      heartbeatIntervalMs: 1000,
+    }),
     { router: { interceptors: [createDomainErrorInterceptor(logger)] } },
   );
   return {
@@ -75,9 +106,17 @@ export async function createTestTransport(
     queues: createClient(QueueService, transport),
     resourceGroups: createClient(ResourceGroupService, transport),
     nodes: createClient(NodeService, transport),
+    agents: createClient(AgentService, transport),
+    events,
+    sessions,
+    scheduler,
     stores,
     clock,
     loggedErrors,
-    close: () => db.destroy(),
+    close: async () => {
+      sessions.closeAll();
+      await scheduler.stop();
+      await db.destroy();
+    },
   };
 }

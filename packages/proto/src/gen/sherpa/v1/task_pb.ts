@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sherpa/v1/task.proto.
  */
 export const file_sherpa_v1_task: GenFile = /*@__PURE__*/
-  fileDesc("ChRzaGVycGEvdjEvdGFzay5wcm90bxIJc2hlcnBhLnYxIugECgRUYXNrEgoKAmlkGAEgASgJEg0KBXF1ZXVlGAIgASgJEgwKBG5hbWUYAyABKAkSDAoEYXJndhgEIAMoCRIlCgNlbnYYBSADKAsyGC5zaGVycGEudjEuVGFzay5FbnZFbnRyeRIRCglncHVfY291bnQYBiABKAUSEQoJZ3B1X21vZGVsGAcgASgJEioKB3RpbWVvdXQYCCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKwoGbGFiZWxzGAkgAygLMhsuc2hlcnBhLnYxLlRhc2suTGFiZWxzRW50cnkSEgoKcmVxdWVzdF9pZBgKIAEoCRIjCgVzdGF0ZRgLIAEoDjIULnNoZXJwYS52MS5UYXNrU3RhdGUSFAoMc3RhdGVfcmVhc29uGAwgASgJEhYKCWV4aXRfY29kZRgNIAEoBUgAiAEBEhEKCW5vZGVfbmFtZRgOIAEoCRIRCglncHVfdXVpZHMYDyADKAkSLwoLY3JlYXRlX3RpbWUYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnN0YXJ0X3RpbWUYESABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGBIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBoqCghFbnZFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCDAoKX2V4aXRfY29kZSLyAgoRU3VibWl0VGFza1JlcXVlc3QSDQoFcXVldWUYASABKAkSDAoEbmFtZRgCIAEoCRIRCgRhcmd2GAMgAygJQgPgQQISMgoDZW52GAQgAygLMiUuc2hlcnBhLnYxLlN1Ym1pdFRhc2tSZXF1ZXN0LkVudkVudHJ5EhEKCWdwdV9jb3VudBgFIAEoBRIRCglncHVfbW9kZWwYBiABKAkSKgoHdGltZW91dBgHIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI4CgZsYWJlbHMYCCADKAsyKC5zaGVycGEudjEuU3VibWl0VGFza1JlcXVlc3QuTGFiZWxzRW50cnkSEgoKcmVxdWVzdF9pZBgJIAEoCRoqCghFbnZFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiMwoSU3VibWl0VGFza1Jlc3BvbnNlEh0KBHRhc2sYASABKAsyDy5zaGVycGEudjEuVGFzayIhCg5HZXRUYXNrUmVxdWVzdBIPCgJpZBgBIAEoCUID4EECIjAKD0dldFRhc2tSZXNwb25zZRIdCgR0YXNrGAEgASgLMg8uc2hlcnBhLnYxLlRhc2si1gEKEExpc3RUYXNrc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSDQoFcXVldWUYAyABKAkSJAoGc3RhdGVzGAQgAygOMhQuc2hlcnBhLnYxLlRhc2tTdGF0ZRI3CgZsYWJlbHMYBSADKAsyJy5zaGVycGEudjEuTGlzdFRhc2tzUmVxdWVzdC5MYWJlbHNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkwKEUxpc3RUYXNrc1Jlc3BvbnNlEh4KBXRhc2tzGAEgAygLMg8uc2hlcnBhLnYxLlRhc2sSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjQKEUNhbmNlbFRhc2tSZXF1ZXN0Eg8KAmlkGAEgASgJQgPgQQISDgoGcmVhc29uGAIgASgJIjMKEkNhbmNlbFRhc2tSZXNwb25zZRIdCgR0YXNrGAEgASgLMg8uc2hlcnBhLnYxLlRhc2sqvAEKCVRhc2tTdGF0ZRIaChZUQVNLX1NUQVRFX1VOU1BFQ0lGSUVEEAASFgoSVEFTS19TVEFURV9QRU5ESU5HEAESFgoSVEFTS19TVEFURV9SVU5OSU5HEAISGAoUVEFTS19TVEFURV9TVUNDRUVERUQQAxIVChFUQVNLX1NUQVRFX0ZBSUxFRBAEEhgKFFRBU0tfU1RBVEVfQ0FOQ0VMTEVEEAUSGAoUVEFTS19TVEFURV9USU1FRF9PVVQQBjKWAwoLVGFza1NlcnZpY2USXwoKU3VibWl0VGFzaxIcLnNoZXJwYS52MS5TdWJtaXRUYXNrUmVxdWVzdBodLnNoZXJwYS52MS5TdWJtaXRUYXNrUmVzcG9uc2UiFILT5JMCDjoBKiIJL3YxL3Rhc2tzElsKB0dldFRhc2sSGS5zaGVycGEudjEuR2V0VGFza1JlcXVlc3QaGi5zaGVycGEudjEuR2V0VGFza1Jlc3BvbnNlIhmQAgGC0+STAhASDi92MS90YXNrcy97aWR9ElwKCUxpc3RUYXNrcxIbLnNoZXJwYS52MS5MaXN0VGFza3NSZXF1ZXN0Ghwuc2hlcnBhLnYxLkxpc3RUYXNrc1Jlc3BvbnNlIhSQAgGC0+STAgsSCS92MS90YXNrcxJrCgpDYW5jZWxUYXNrEhwuc2hlcnBhLnYxLkNhbmNlbFRhc2tSZXF1ZXN0Gh0uc2hlcnBhLnYxLkNhbmNlbFRhc2tSZXNwb25zZSIggtPkkwIaOgEqIhUvdjEvdGFza3Mve2lkfTpjYW5jZWxiBnByb3RvMw", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChRzaGVycGEvdjEvdGFzay5wcm90bxIJc2hlcnBhLnYxIugECgRUYXNrEgoKAmlkGAEgASgJEg0KBXF1ZXVlGAIgASgJEgwKBG5hbWUYAyABKAkSDAoEYXJndhgEIAMoCRIlCgNlbnYYBSADKAsyGC5zaGVycGEudjEuVGFzay5FbnZFbnRyeRIRCglncHVfY291bnQYBiABKAUSEQoJZ3B1X21vZGVsGAcgASgJEioKB3RpbWVvdXQYCCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKwoGbGFiZWxzGAkgAygLMhsuc2hlcnBhLnYxLlRhc2suTGFiZWxzRW50cnkSEgoKcmVxdWVzdF9pZBgKIAEoCRIjCgVzdGF0ZRgLIAEoDjIULnNoZXJwYS52MS5UYXNrU3RhdGUSFAoMc3RhdGVfcmVhc29uGAwgASgJEhYKCWV4aXRfY29kZRgNIAEoBUgAiAEBEhEKCW5vZGVfbmFtZRgOIAEoCRIRCglncHVfdXVpZHMYDyADKAkSLwoLY3JlYXRlX3RpbWUYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnN0YXJ0X3RpbWUYESABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGBIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBoqCghFbnZFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCDAoKX2V4aXRfY29kZSLyAgoRU3VibWl0VGFza1JlcXVlc3QSDQoFcXVldWUYASABKAkSDAoEbmFtZRgCIAEoCRIRCgRhcmd2GAMgAygJQgPgQQISMgoDZW52GAQgAygLMiUuc2hlcnBhLnYxLlN1Ym1pdFRhc2tSZXF1ZXN0LkVudkVudHJ5EhEKCWdwdV9jb3VudBgFIAEoBRIRCglncHVfbW9kZWwYBiABKAkSKgoHdGltZW91dBgHIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI4CgZsYWJlbHMYCCADKAsyKC5zaGVycGEudjEuU3VibWl0VGFza1JlcXVlc3QuTGFiZWxzRW50cnkSEgoKcmVxdWVzdF9pZBgJIAEoCRoqCghFbnZFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiMwoSU3VibWl0VGFza1Jlc3BvbnNlEh0KBHRhc2sYASABKAsyDy5zaGVycGEudjEuVGFzayIhCg5HZXRUYXNrUmVxdWVzdBIPCgJpZBgBIAEoCUID4EECIjAKD0dldFRhc2tSZXNwb25zZRIdCgR0YXNrGAEgASgLMg8uc2hlcnBhLnYxLlRhc2si1gEKEExpc3RUYXNrc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSDQoFcXVldWUYAyABKAkSJAoGc3RhdGVzGAQgAygOMhQuc2hlcnBhLnYxLlRhc2tTdGF0ZRI3CgZsYWJlbHMYBSADKAsyJy5zaGVycGEudjEuTGlzdFRhc2tzUmVxdWVzdC5MYWJlbHNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkwKEUxpc3RUYXNrc1Jlc3BvbnNlEh4KBXRhc2tzGAEgAygLMg8uc2hlcnBhLnYxLlRhc2sSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjQKEUNhbmNlbFRhc2tSZXF1ZXN0Eg8KAmlkGAEgASgJQgPgQQISDgoGcmVhc29uGAIgASgJIjMKEkNhbmNlbFRhc2tSZXNwb25zZRIdCgR0YXNrGAEgASgLMg8uc2hlcnBhLnYxLlRhc2sicwoRV2F0Y2hUYXNrc1JlcXVlc3QSDQoFcXVldWUYASABKAkSEAoIdGFza19pZHMYAiADKAkSJAoGc3RhdGVzGAMgAygOMhQuc2hlcnBhLnYxLlRhc2tTdGF0ZRIXCg9pbmNsdWRlX2N1cnJlbnQYBCABKAgiRAoSV2F0Y2hUYXNrc1Jlc3BvbnNlEh0KBHRhc2sYASABKAsyDy5zaGVycGEudjEuVGFzaxIPCgdjdXJyZW50GAIgASgIIkgKFVN0cmVhbVRhc2tMb2dzUmVxdWVzdBIPCgJpZBgBIAEoCUID4EECEg4KBm9mZnNldBgCIAEoAxIOCgZmb2xsb3cYAyABKAgiOwoWU3RyZWFtVGFza0xvZ3NSZXNwb25zZRIhCgVsaW5lcxgBIAMoCzISLnNoZXJwYS52MS5Mb2dMaW5lIncKB0xvZ0xpbmUSDgoGb2Zmc2V0GAEgASgDEiQKBnN0cmVhbRgCIAEoDjIULnNoZXJwYS52MS5Mb2dTdHJlYW0SDAoEdGV4dBgDIAEoCRIoCgR0aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCq8AQoJVGFza1N0YXRlEhoKFlRBU0tfU1RBVEVfVU5TUEVDSUZJRUQQABIWChJUQVNLX1NUQVRFX1BFTkRJTkcQARIWChJUQVNLX1NUQVRFX1JVTk5JTkcQAhIYChRUQVNLX1NUQVRFX1NVQ0NFRURFRBADEhUKEVRBU0tfU1RBVEVfRkFJTEVEEAQSGAoUVEFTS19TVEFURV9DQU5DRUxMRUQQBRIYChRUQVNLX1NUQVRFX1RJTUVEX09VVBAGKlUKCUxvZ1N0cmVhbRIaChZMT0dfU1RSRUFNX1VOU1BFQ0lGSUVEEAASFQoRTE9HX1NUUkVBTV9TVERPVVQQARIVChFMT0dfU1RSRUFNX1NUREVSUhACMsYECgtUYXNrU2VydmljZRJfCgpTdWJtaXRUYXNrEhwuc2hlcnBhLnYxLlN1Ym1pdFRhc2tSZXF1ZXN0Gh0uc2hlcnBhLnYxLlN1Ym1pdFRhc2tSZXNwb25zZSIUgtPkkwIOOgEqIgkvdjEvdGFza3MSWwoHR2V0VGFzaxIZLnNoZXJwYS52MS5HZXRUYXNrUmVxdWVzdBoaLnNoZXJwYS52MS5HZXRUYXNrUmVzcG9uc2UiGZACAYLT5JMCEBIOL3YxL3Rhc2tzL3tpZH0SXAoJTGlzdFRhc2tzEhsuc2hlcnBhLnYxLkxpc3RUYXNrc1JlcXVlc3QaHC5zaGVycGEudjEuTGlzdFRhc2tzUmVzcG9uc2UiFJACAYLT5JMCCxIJL3YxL3Rhc2tzEmsKCkNhbmNlbFRhc2sSHC5zaGVycGEudjEuQ2FuY2VsVGFza1JlcXVlc3QaHS5zaGVycGEudjEuQ2FuY2VsVGFza1Jlc3BvbnNlIiCC0+STAho6ASoiFS92MS90YXNrcy97aWR9OmNhbmNlbBJQCgpXYXRjaFRhc2tzEhwuc2hlcnBhLnYxLldhdGNoVGFza3NSZXF1ZXN0Gh0uc2hlcnBhLnYxLldhdGNoVGFza3NSZXNwb25zZSIDkAIBMAESXAoOU3RyZWFtVGFza0xvZ3MSIC5zaGVycGEudjEuU3RyZWFtVGFza0xvZ3NSZXF1ZXN0GiEuc2hlcnBhLnYxLlN0cmVhbVRhc2tMb2dzUmVzcG9uc2UiA5ACATABYgZwcm90bzM", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * Task is one command run on GPUs of one node.
@@ -428,6 +428,176 @@ export const CancelTaskResponseSchema: GenMessage<CancelTaskResponse> = /*@__PUR
   messageDesc(file_sherpa_v1_task, 8);
 
 /**
+ * WatchTasksRequest is the input of WatchTasks.
+ *
+ * @generated from message sherpa.v1.WatchTasksRequest
+ */
+export type WatchTasksRequest = Message<"sherpa.v1.WatchTasksRequest"> & {
+  /**
+   * Only tasks of this queue; empty for all queues.
+   *
+   * @generated from field: string queue = 1;
+   */
+  queue: string;
+
+  /**
+   * Only these tasks; empty for all tasks.
+   *
+   * @generated from field: repeated string task_ids = 2;
+   */
+  taskIds: string[];
+
+  /**
+   * Only events into one of these states; empty for all states.
+   *
+   * @generated from field: repeated sherpa.v1.TaskState states = 3;
+   */
+  states: TaskState[];
+
+  /**
+   * First send one event per matching task that has not ended, with its
+   * current state (or, with task_ids, per named task whatever its state).
+   *
+   * @generated from field: bool include_current = 4;
+   */
+  includeCurrent: boolean;
+};
+
+/**
+ * Describes the message sherpa.v1.WatchTasksRequest.
+ * Use `create(WatchTasksRequestSchema)` to create a new message.
+ */
+export const WatchTasksRequestSchema: GenMessage<WatchTasksRequest> = /*@__PURE__*/
+  messageDesc(file_sherpa_v1_task, 9);
+
+/**
+ * WatchTasksResponse is one task event.
+ *
+ * @generated from message sherpa.v1.WatchTasksResponse
+ */
+export type WatchTasksResponse = Message<"sherpa.v1.WatchTasksResponse"> & {
+  /**
+   * The task after the change.
+   *
+   * @generated from field: sherpa.v1.Task task = 1;
+   */
+  task?: Task | undefined;
+
+  /**
+   * True for the events sent because of include_current, before any change.
+   *
+   * @generated from field: bool current = 2;
+   */
+  current: boolean;
+};
+
+/**
+ * Describes the message sherpa.v1.WatchTasksResponse.
+ * Use `create(WatchTasksResponseSchema)` to create a new message.
+ */
+export const WatchTasksResponseSchema: GenMessage<WatchTasksResponse> = /*@__PURE__*/
+  messageDesc(file_sherpa_v1_task, 10);
+
+/**
+ * StreamTaskLogsRequest is the input of StreamTaskLogs.
+ *
+ * @generated from message sherpa.v1.StreamTaskLogsRequest
+ */
+export type StreamTaskLogsRequest = Message<"sherpa.v1.StreamTaskLogsRequest"> & {
+  /**
+   * ID of the task.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * Offset of the first line to send: 0 for the beginning, or the offset of
+   * the last line received plus one to resume.
+   *
+   * @generated from field: int64 offset = 2;
+   */
+  offset: bigint;
+
+  /**
+   * Keep streaming new lines until the task ends.
+   *
+   * @generated from field: bool follow = 3;
+   */
+  follow: boolean;
+};
+
+/**
+ * Describes the message sherpa.v1.StreamTaskLogsRequest.
+ * Use `create(StreamTaskLogsRequestSchema)` to create a new message.
+ */
+export const StreamTaskLogsRequestSchema: GenMessage<StreamTaskLogsRequest> = /*@__PURE__*/
+  messageDesc(file_sherpa_v1_task, 11);
+
+/**
+ * StreamTaskLogsResponse carries one or more consecutive log lines.
+ *
+ * @generated from message sherpa.v1.StreamTaskLogsResponse
+ */
+export type StreamTaskLogsResponse = Message<"sherpa.v1.StreamTaskLogsResponse"> & {
+  /**
+   * The lines, in order.
+   *
+   * @generated from field: repeated sherpa.v1.LogLine lines = 1;
+   */
+  lines: LogLine[];
+};
+
+/**
+ * Describes the message sherpa.v1.StreamTaskLogsResponse.
+ * Use `create(StreamTaskLogsResponseSchema)` to create a new message.
+ */
+export const StreamTaskLogsResponseSchema: GenMessage<StreamTaskLogsResponse> = /*@__PURE__*/
+  messageDesc(file_sherpa_v1_task, 12);
+
+/**
+ * LogLine is one line of a task's output.
+ *
+ * @generated from message sherpa.v1.LogLine
+ */
+export type LogLine = Message<"sherpa.v1.LogLine"> & {
+  /**
+   * Position of the line in the task's log, from 0.
+   *
+   * @generated from field: int64 offset = 1;
+   */
+  offset: bigint;
+
+  /**
+   * Standard output or standard error.
+   *
+   * @generated from field: sherpa.v1.LogStream stream = 2;
+   */
+  stream: LogStream;
+
+  /**
+   * The line, without its line break.
+   *
+   * @generated from field: string text = 3;
+   */
+  text: string;
+
+  /**
+   * When the agent read the line.
+   *
+   * @generated from field: google.protobuf.Timestamp time = 4;
+   */
+  time?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message sherpa.v1.LogLine.
+ * Use `create(LogLineSchema)` to create a new message.
+ */
+export const LogLineSchema: GenMessage<LogLine> = /*@__PURE__*/
+  messageDesc(file_sherpa_v1_task, 13);
+
+/**
  * TaskState is where a task is in its life:
  * PENDING -> RUNNING -> SUCCEEDED | FAILED | CANCELLED | TIMED_OUT.
  *
@@ -491,6 +661,40 @@ export const TaskStateSchema: GenEnum<TaskState> = /*@__PURE__*/
   enumDesc(file_sherpa_v1_task, 0);
 
 /**
+ * LogStream says where a log line was written.
+ *
+ * @generated from enum sherpa.v1.LogStream
+ */
+export enum LogStream {
+  /**
+   * Not set.
+   *
+   * @generated from enum value: LOG_STREAM_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The task's standard output.
+   *
+   * @generated from enum value: LOG_STREAM_STDOUT = 1;
+   */
+  STDOUT = 1,
+
+  /**
+   * The task's standard error.
+   *
+   * @generated from enum value: LOG_STREAM_STDERR = 2;
+   */
+  STDERR = 2,
+}
+
+/**
+ * Describes the enum sherpa.v1.LogStream.
+ */
+export const LogStreamSchema: GenEnum<LogStream> = /*@__PURE__*/
+  enumDesc(file_sherpa_v1_task, 1);
+
+/**
  * TaskService submits GPU tasks to queues and reports on them.
  *
  * @generated from service sherpa.v1.TaskService
@@ -529,8 +733,10 @@ export const TaskService: GenService<{
     output: typeof ListTasksResponseSchema;
   },
   /**
-   * CancelTask cancels a pending or running task. A task that has already
-   * ended cannot be cancelled (FailedPrecondition).
+   * CancelTask cancels a task that has not ended. A pending task becomes
+   * CANCELLED at once; a running one is sent SIGTERM (then SIGKILL after the
+   * agent's grace period) and becomes CANCELLED when its process has exited.
+   * A task that has already ended cannot be cancelled (FailedPrecondition).
    *
    * @generated from rpc sherpa.v1.TaskService.CancelTask
    */
@@ -538,6 +744,30 @@ export const TaskService: GenService<{
     methodKind: "unary";
     input: typeof CancelTaskRequestSchema;
     output: typeof CancelTaskResponseSchema;
+  },
+  /**
+   * WatchTasks streams task events: every state change of the tasks matching
+   * the filters, in order, optionally starting with their current state. The
+   * stream runs until the caller ends it (or its deadline passes).
+   *
+   * @generated from rpc sherpa.v1.TaskService.WatchTasks
+   */
+  watchTasks: {
+    methodKind: "server_streaming";
+    input: typeof WatchTasksRequestSchema;
+    output: typeof WatchTasksResponseSchema;
+  },
+  /**
+   * StreamTaskLogs streams a task's output lines from an offset. With follow,
+   * it keeps streaming new lines while the task runs and ends once the task
+   * has ended and every line has been sent.
+   *
+   * @generated from rpc sherpa.v1.TaskService.StreamTaskLogs
+   */
+  streamTaskLogs: {
+    methodKind: "server_streaming";
+    input: typeof StreamTaskLogsRequestSchema;
+    output: typeof StreamTaskLogsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_sherpa_v1_task, 0);

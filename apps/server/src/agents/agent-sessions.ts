@@ -1,0 +1,68 @@
+import type { Task } from "../domain/records.js";
+import { AsyncQueue } from "../events/async-queue.js";
+
+/** What the server tells a connected agent. */
+export type AgentCommand =
+  | { kind: "assign"; task: Task; gpuIndices: number[] }
+  | { kind: "cancel"; taskId: string; reason: string };
+
+/** The outbox of one agent session. */
+export type AgentOutbox = AsyncQueue<AgentCommand>;
+
+/** Most commands waiting for one agent before its session is ended as stuck. */
+const outboxLimit = 10_000;
+
+/**
+ * The agents connected to this server process, one session per node, and a
+ * way to send each of them commands.
+ */
+export interface AgentSessions {
+  /** Opens the session of a node, ending an older session of the same node. */
+  open(nodeName: string): AgentOutbox;
+  /** Forgets a session if it is still the node's current one. */
+  close(nodeName: string, outbox: AgentOutbox): void;
+  /** Queues a command for a node; false when the node has no session. */
+  send(nodeName: string, command: AgentCommand): boolean;
+  /** Names of the nodes with an open session. */
+  connectedNodes(): ReadonlySet<string>;
+  /** Ends every session, for shutdown. */
+  closeAll(): void;
+}
+
+/** Creates the registry of agent sessions. */
+export function createAgentSessions(): AgentSessions {
+  const sessions = new Map<string, AgentOutbox>();
+  return {
+    open(nodeName) {
+      sessions.get(nodeName)?.end();
+      const outbox = new AsyncQueue<AgentCommand>(outboxLimit);
+      sessions.set(nodeName, outbox);
+      return outbox;
+    },
+    close(nodeName, outbox) {
+      outbox.end();
+      if (sessions.get(nodeName) === outbox) {
+        sessions.delete(nodeName);
+      }
+    },
+    send(nodeName, command) {
+      const outbox = sessions.get(nodeName);
+      if (outbox === undefined) {
+        return false;
+      }
+      if (!outbox.push(command)) {
+        outbox.end(new Error(`agent of node ${nodeName} is not reading its session`));
+        sessions.delete(nodeName);
+        return false;
+      }
+      return true;
+    },
+    connectedNodes: () => new Set(sessions.keys()),
+    closeAll() {
+      for (const outbox of sessions.values()) {
+        outbox.end();
+      }
+      sessions.clear();
+    },
+  };
+}

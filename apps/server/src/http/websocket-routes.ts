@@ -1,0 +1,160 @@
+import { toJson } from "@bufbuild/protobuf";
+import { ConnectError } from "@connectrpc/connect";
+import type {} from "@fastify/websocket";
+import { LogLineSchema, TaskSchema } from "@sherpa/proto";
+import type { FastifyInstance } from "fastify";
+import type { WebSocket } from "ws";
+import { DomainError } from "../domain/errors.js";
+import type { TaskState } from "../domain/records.js";
+import { followTaskLogs } from "../events/follow-task-logs.js";
+import type { TaskEventHub } from "../events/task-event-hub.js";
+import { watchTaskEvents } from "../events/watch-task-events.js";
+import { toLogLineMessage, toTaskMessage } from "../services/task-message.js";
+import type { TaskLogStore } from "../storage/task-log-store.js";
+import type { TaskStore } from "../storage/task-store.js";
+
+/** Close codes of Sherpa's WebSockets, besides 1000 (done) and 1001 (server shutting down). */
+export const webSocketCloseCodes = {
+  badRequest: 4400,
+  notFound: 4404,
+  /** The client read so slowly that more than the buffer limit was waiting for it. */
+  tooSlow: 4429,
+  internalError: 1011,
+} as const;
+
+/** What the WebSocket routes need. */
+export interface WebSocketRoutesDeps {
+  tasks: TaskStore;
+  logs: TaskLogStore;
+  events: TaskEventHub;
+  /** Most bytes queued for one slow client before its socket is closed with 4429. */
+  bufferLimitBytes: number;
+  logger: { error(details: object, message: string): void };
+}
+
+const taskStates: Record<string, TaskState> = {
+  pending: "pending",
+  running: "running",
+  succeeded: "succeeded",
+  failed: "failed",
+  cancelled: "cancelled",
+  timed_out: "timed-out",
+};
+
+/**
+ * Registers the WebSocket routes (HTTP/1.1 upgrade), for browsers and tools:
+ * `/v1/tasks/{id}/logs?offset=N&follow=true|false` sends the task's output as
+ * `{"type":"lines","lines":[LogLine JSON...]}` frames, then `{"type":"end","task":Task}`
+ * and closes with 1000; `/v1/events?queue=Q&task_id=ID&state=running&include_current=true`
+ * sends `{"type":"task","current":bool,"task":Task}` frames until the client closes.
+ */
+export function registerWebSocketRoutes(app: FastifyInstance, deps: WebSocketRoutesDeps): void {
+  app.get<{ Params: { id: string }; Querystring: Record<string, string | string[]> }>(
+    "/v1/tasks/:id/logs",
+    { websocket: true },
+    (socket, request) => {
+      const offset = Number(single(request.query.offset) ?? "0");
+      if (!Number.isInteger(offset) || offset < 0) {
+        socket.close(webSocketCloseCodes.badRequest, "offset must be a non-negative integer");
+        return;
+      }
+      const follow = single(request.query.follow) !== "false";
+      stream(socket, deps, async (signal, send) => {
+        const batches = followTaskLogs(deps, { taskId: request.params.id, offset, follow, signal });
+        for await (const lines of batches) {
+          send({
+            type: "lines",
+            lines: lines.map((line) => toJson(LogLineSchema, toLogLineMessage(line))),
+          });
+        }
+        const task = await deps.tasks.getTask(request.params.id);
+        send({ type: "end", task: toJson(TaskSchema, toTaskMessage(task)) });
+      });
+    },
+  );
+
+  app.get<{ Querystring: Record<string, string | string[]> }>(
+    "/v1/events",
+    { websocket: true },
+    (socket, request) => {
+      const states = list(request.query.state).map((state) => taskStates[state.toLowerCase()]);
+      if (states.some((state) => state === undefined)) {
+        socket.close(
+          webSocketCloseCodes.badRequest,
+          `state must be one of ${Object.keys(taskStates).join(", ")}`,
+        );
+        return;
+      }
+      stream(socket, deps, async (signal, send) => {
+        const events = watchTaskEvents(deps, {
+          queue: single(request.query.queue) ?? "",
+          taskIds: list(request.query.task_id),
+          states: states as TaskState[],
+          includeCurrent: single(request.query.include_current) === "true",
+          signal,
+          bufferLimit: 10_000,
+          onOverflow: () => new TooSlowError(),
+        });
+        for await (const event of events) {
+          send({
+            type: "task",
+            current: event.current,
+            task: toJson(TaskSchema, toTaskMessage(event.task)),
+          });
+        }
+      });
+    },
+  );
+}
+
+class TooSlowError extends Error {}
+
+/**
+ * Runs `produce` for as long as the socket is open, sending JSON frames, and
+ * closes the socket with the code matching how production ended.
+ */
+function stream(
+  socket: WebSocket,
+  deps: WebSocketRoutesDeps,
+  produce: (signal: AbortSignal, send: (frame: object) => void) => Promise<void>,
+) {
+  const controller = new AbortController();
+  socket.on("close", () => controller.abort());
+  const send = (frame: object) => {
+    if (socket.bufferedAmount > deps.bufferLimitBytes) {
+      throw new TooSlowError();
+    }
+    socket.send(JSON.stringify(frame));
+  };
+  produce(controller.signal, send).then(
+    () => socket.close(1000, "done"),
+    (error: unknown) => {
+      if (controller.signal.aborted) {
+        return;
+      }
+      if (error instanceof TooSlowError) {
+        socket.close(webSocketCloseCodes.tooSlow, "client too slow: buffer limit reached");
+      } else if (error instanceof DomainError && error.kind === "not-found") {
+        socket.close(webSocketCloseCodes.notFound, error.message);
+      } else if (error instanceof DomainError || error instanceof ConnectError) {
+        socket.close(webSocketCloseCodes.badRequest, error.message.slice(0, 120));
+      } else {
+        deps.logger.error({ err: error }, "WebSocket stream failed");
+        socket.close(webSocketCloseCodes.internalError, "internal error");
+      }
+    },
+  );
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function list(value: string | string[] | undefined): string[] {
+  if (value === undefined) {
+    return [];
+  }
+  return (Array.isArray(value) ? value : [value])
+    .flatMap((item) => item.split(","))
+    .filter((item) => item !== "");
+}
