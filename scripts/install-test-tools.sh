@@ -1,21 +1,35 @@
 #!/usr/bin/env bash
 # Installs the external tools Sherpa's tests use, on a bare Debian machine.
-# npm packages (buf, grpc-js, ...) come from `npm ci`; this script covers the rest.
-# Tests that need a tool this script installs skip with a message naming this
-# script when it is missing, except under CI=true, where a missing tool fails.
+# npm packages (buf, grpc-js, ...) come from `npm ci`; this script covers the rest:
+#   curl, openssl, prometheus + promtool (Debian), grpcurl (go install).
+# Tests that need one of these tools skip with a message naming this script when
+# it is missing, except under CI=true, where a missing tool fails the test.
+# Go tools go to $(go env GOPATH)/bin; the tests look there as well as on PATH.
 set -euo pipefail
 
+grpcurl_version=v1.9.4
+
 apt_packages=()
-command -v curl >/dev/null 2>&1 || apt_packages+=(curl)
-command -v git >/dev/null 2>&1 || apt_packages+=(git)
+need() { command -v "$1" >/dev/null 2>&1 || apt_packages+=("$2"); }
+need curl curl
+need git git
+need openssl openssl
+need promtool prometheus
 # better-sqlite3 compiles from source when no prebuilt binary can be downloaded.
-command -v make >/dev/null 2>&1 || apt_packages+=(make)
-command -v g++ >/dev/null 2>&1 || apt_packages+=(g++)
-command -v python3 >/dev/null 2>&1 || apt_packages+=(python3)
+need make make
+need g++ g++
+need python3 python3
 
 if ((${#apt_packages[@]} > 0)); then
   echo "install-test-tools: installing ${apt_packages[*]} with apt-get"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_packages[@]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_packages[@]}"
+fi
+
+gobin="$(go env GOPATH)/bin"
+installed=$(go version -m "$gobin/grpcurl" 2>/dev/null | awk '$1 == "mod" { print $3 }' || true)
+if [[ "$installed" != "$grpcurl_version" ]]; then
+  echo "install-test-tools: go install grpcurl@$grpcurl_version"
+  go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@$grpcurl_version"
 fi
 echo "install-test-tools: done"

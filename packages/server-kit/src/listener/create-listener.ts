@@ -45,7 +45,10 @@ export interface Listener {
  * anything else to the HTTP/1.1 server. With TLS, the protocol agreed by ALPN
  * decides. Both servers call the same handler.
  */
-export function createListener(handler: http.RequestListener, options: ListenerOptions = {}): Listener {
+export function createListener(
+  handler: http.RequestListener,
+  options: ListenerOptions = {},
+): Listener {
   const http1Server = http.createServer(handler);
   http1Server.headersTimeout = options.headersTimeoutMs ?? 10_000;
   http1Server.requestTimeout = options.requestTimeoutMs ?? 300_000;
@@ -67,7 +70,9 @@ export function createListener(handler: http.RequestListener, options: ListenerO
     session.once("close", () => sessions.delete(session));
   });
 
-  const http1ConnectionListeners = http1Server.listeners("connection") as ((socket: Socket) => void)[];
+  const http1ConnectionListeners = http1Server.listeners("connection") as ((
+    socket: Socket,
+  ) => void)[];
   const route = (socket: Socket, isHttp2: boolean) => {
     if (isHttp2) {
       http2Server.emit("connection", socket);
@@ -111,7 +116,9 @@ function createTlsServer(options: ListenerTlsOptions, handshakeTimeoutMs: number
     key: options.key,
     ALPNProtocols: ["h2", "http/1.1"],
     handshakeTimeout: handshakeTimeoutMs,
-    ...(requireClientCert ? { ca: options.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+    ...(requireClientCert
+      ? { ca: options.clientCa, requestCert: true, rejectUnauthorized: true }
+      : {}),
   });
 }
 
