@@ -1,0 +1,211 @@
+import * as assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { TaskService, TaskState } from "@sherpa/proto";
+import { runCaptured } from "./testing/run-captured.js";
+import { type FakeServer, startFakeServer } from "./testing/start-fake-server.js";
+
+describe("runCli", () => {
+  describe("help and usage errors", () => {
+    it("prints every command on --help and exits 0", async () => {
+      const { exitCode, stdout, stderr } = await runCaptured(["--help"]);
+      assert.equal(exitCode, 0);
+      assert.match(stdout, /^Usage: sherpa \[global options\] GROUP COMMAND/);
+      for (const command of [
+        "tasks submit",
+        "tasks logs",
+        "queues create",
+        "gpus list",
+        "nodes cordon",
+      ]) {
+        assert.match(stdout, new RegExp(`\\n  ${command} `));
+      }
+      assert.equal(stderr, "");
+    });
+
+    it("prints a command's options on `tasks logs --help`", async () => {
+      const { exitCode, stdout } = await runCaptured(["tasks", "logs", "--help"]);
+      assert.equal(exitCode, 0);
+      assert.match(stdout, /^Usage: sherpa tasks logs \[options\] ID\n/);
+      assert.match(
+        stdout,
+        /\n {2}-f, --follow {4}keep printing new lines until the task ends\n {6}--offset N {2}start at line N/,
+      );
+      assert.match(stdout, /\nGlobal options:\n {6}--server URL {5}server address/);
+    });
+
+    it("lists a group's commands on `sherpa queues --help`", async () => {
+      const { exitCode, stdout } = await runCaptured(["queues", "--help"]);
+      assert.equal(exitCode, 0);
+      assert.match(stdout, /^Usage: sherpa queues COMMAND/);
+      assert.match(stdout, /queues create/);
+      assert.doesNotMatch(stdout, /tasks submit/);
+    });
+
+    const usageErrors: [string, string[], RegExp, RegExp][] = [
+      ["no command", [], /^sherpa: missing command\n/, /Usage: sherpa \[global options\]/],
+      [
+        "an unknown group",
+        ["jobs", "list"],
+        /^sherpa: unknown command "jobs"\n/,
+        /Usage: sherpa \[global/,
+      ],
+      [
+        "an unknown command",
+        ["tasks", "lst"],
+        /^sherpa: unknown command "tasks lst"\n/,
+        /Usage: sherpa tasks COMMAND/,
+      ],
+      [
+        "an unknown option",
+        ["tasks", "list", "--colour"],
+        /^sherpa: Unknown option '--colour'/,
+        /Usage: sherpa tasks list/,
+      ],
+      [
+        "a missing value",
+        ["tasks", "list", "--queue"],
+        /^sherpa: Option '--queue <value>' argument missing/,
+        /Usage: sherpa tasks list/,
+      ],
+      [
+        "a missing operand",
+        ["tasks", "get"],
+        /^sherpa: missing task ID\n/,
+        /Usage: sherpa tasks get \[options\] ID/,
+      ],
+      [
+        "too many operands",
+        ["tasks", "get", "a", "b"],
+        /^sherpa: expected one task ID, got 2\n/,
+        /Usage: sherpa tasks get/,
+      ],
+      [
+        "a bad --protocol",
+        ["--protocol", "soap", "tasks", "list"],
+        /--protocol must be one of connect, grpc, grpc-web, got "soap"/,
+        /Usage: sherpa tasks list/,
+      ],
+      [
+        "a bad --server",
+        ["tasks", "list", "--server", "localhost:8080"],
+        /server address must be an http:\/\/ or https:\/\/ URL, got "localhost:8080"/,
+        /Usage/,
+      ],
+      [
+        "an unknown leading option",
+        ["--queue", "q", "tasks", "list"],
+        /^sherpa: Unknown option '--queue'/,
+        /Usage: sherpa \[global options\]/,
+      ],
+    ];
+    for (const [label, argv, message, usage] of usageErrors) {
+      it(`exits 2 with the message and usage for ${label}`, async () => {
+        const { exitCode, stdout, stderr } = await runCaptured(argv);
+        assert.equal(exitCode, 2);
+        assert.equal(stdout, "");
+        assert.match(stderr, message);
+        assert.match(stderr, usage);
+      });
+    }
+  });
+
+  describe("choosing the server", () => {
+    let server: FakeServer;
+    let grpcServer: FakeServer;
+    const routes = (router: import("@connectrpc/connect").ConnectRouter) =>
+      router.service(TaskService, {
+        getTask: (request) => ({ task: { id: request.id, state: TaskState.RUNNING } }),
+      });
+    before(async () => {
+      server = await startFakeServer(routes);
+      grpcServer = await startFakeServer(routes, "2");
+    });
+    after(async () => {
+      await server.close();
+      await grpcServer.close();
+    });
+
+    const ways: [string, (url: string) => string[], (url: string) => Record<string, string>][] = [
+      [
+        "--server before the command",
+        (url) => ["--server", url, "tasks", "get", "t-1"],
+        () => ({}),
+      ],
+      [
+        "--server= after the command",
+        (url) => ["tasks", "get", "t-1", `--server=${url}`],
+        () => ({}),
+      ],
+      ["SHERPA_SERVER", () => ["tasks", "get", "t-1"], (url) => ({ SHERPA_SERVER: url })],
+      [
+        "--server over SHERPA_SERVER",
+        (url) => ["tasks", "get", "--server", url, "t-1"],
+        () => ({ SHERPA_SERVER: "http://127.0.0.1:1" }),
+      ],
+    ];
+    for (const [label, argv, env] of ways) {
+      it(`calls the server named by ${label}`, async () => {
+        const { exitCode, stdout } = await runCaptured(argv(server.url), { env: env(server.url) });
+        assert.equal(exitCode, 0);
+        assert.match(stdout, /^ID: {5}t-1\nState: {2}RUNNING\n/);
+      });
+    }
+
+    for (const protocol of ["connect", "grpc-web"]) {
+      it(`speaks --protocol ${protocol} over HTTP/1.1`, async () => {
+        const run = await runCaptured([
+          "--server",
+          server.url,
+          "--protocol",
+          protocol,
+          "tasks",
+          "get",
+          "t-2",
+        ]);
+        assert.equal(run.exitCode, 0);
+        assert.match(run.stdout, /^ID: {5}t-2\n/);
+      });
+    }
+
+    it("speaks --protocol grpc over cleartext HTTP/2", async () => {
+      const run = await runCaptured([
+        "--server",
+        grpcServer.url,
+        "--protocol",
+        "grpc",
+        "tasks",
+        "get",
+        "t-3",
+      ]);
+      assert.equal(run.exitCode, 0);
+      assert.match(run.stdout, /^ID: {5}t-3\n/);
+    });
+
+    it("says how to point at the server when nothing answers", async () => {
+      const closed = await startFakeServer(routes);
+      await closed.close();
+      const { exitCode, stdout, stderr } = await runCaptured([
+        "--server",
+        closed.url,
+        "tasks",
+        "get",
+        "t-1",
+      ]);
+      assert.equal(exitCode, 1);
+      assert.equal(stdout, "");
+      assert.match(stderr, /^sherpa: Unavailable: .*ECONNREFUSED/);
+      assert.match(
+        stderr,
+        new RegExp(
+          `no Sherpa server answered at ${closed.url}; check --server or SHERPA_SERVER\\n$`,
+        ),
+      );
+    });
+
+    it("reports a method the server does not implement by its code", async () => {
+      const { exitCode, stderr } = await runCaptured(["--server", server.url, "queues", "list"]);
+      assert.equal(exitCode, 1);
+      assert.match(stderr, /^sherpa: Unimplemented: /);
+    });
+  });
+});
