@@ -14,6 +14,8 @@ export interface RunOptions {
   cwd?: string;
   /** The command is killed after this long; 10 000 ms unless set. */
   timeoutMs?: number;
+  /** Written to the command's standard input, which is then closed. */
+  input?: string;
 }
 
 /**
@@ -23,7 +25,7 @@ export interface RunOptions {
  */
 export function run(command: string, args: readonly string[], options: RunOptions = {}) {
   return new Promise<RunResult>((resolve, reject) => {
-    execFile(
+    const child = execFile(
       command,
       args,
       { cwd: options.cwd, timeout: options.timeoutMs ?? 10_000, encoding: "utf8" },
@@ -39,5 +41,8 @@ export function run(command: string, args: readonly string[], options: RunOption
         }
       },
     );
+    if (options.input !== undefined) {
+      child.stdin?.end(options.input);
+    }
   });
 }

@@ -95,6 +95,16 @@ export async function buildServer(
   });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // prom-client names these gauges with a _total suffix, which Prometheus reserves
+  // for counters (promtool check metrics rejects them); the handle counts stay
+  // available as nodejs_active_handles and nodejs_active_requests.
+  for (const name of [
+    "nodejs_active_handles_total",
+    "nodejs_active_requests_total",
+    "nodejs_active_resources_total",
+  ]) {
+    registry.removeSingleMetric(name);
+  }
   registerDomainMetrics(registry, createFleetCounts(db));
   const health = createHealthStatus(sherpaServices.map((service) => service.typeName));
   const reflection = createReflectionServices(
@@ -177,7 +187,7 @@ export async function buildServer(
   });
   app.addHook("preClose", (done) => {
     startDraining();
-    listener?.closeHttp2Sessions();
+    listener?.beginClosing();
     // Streams still open when the grace period ends are told to come back later.
     setTimeout(() => health.close(), config.shutdownGraceMs).unref();
     done();

@@ -15,7 +15,13 @@ async function main(): Promise<void> {
   const { config } = loaded;
   const server = await buildServer(config);
   stopOnSignals(server, config);
-  await server.app.listen({ host: config.host, port: config.port });
+  await server.app.listen({
+    host: config.host,
+    port: config.port,
+    // Fastify cannot see that the listener speaks TLS, so the scheme is set here.
+    listenTextResolver: (address) =>
+      `Server listening at ${config.tlsCertFile === "" ? address : address.replace(/^http:/, "https:")}`,
+  });
   if (server.metricsApp !== undefined) {
     const separator = config.metricsAddr.lastIndexOf(":");
     await server.metricsApp.listen({

@@ -11,13 +11,18 @@ export function registerUnknownRouteHandler(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     const message = `${request.method} ${request.url.split("?")[0]} is not a Sherpa method or route`;
     const contentType = request.headers["content-type"] ?? "";
+    const status = { "grpc-status": "12", "grpc-message": encodeURIComponent(message) };
+    if (contentType.startsWith("application/grpc-web")) {
+      // gRPC-Web reads a trailers-only status from the response headers.
+      return reply.code(200).header("content-type", contentType).headers(status).send();
+    }
     if (contentType.startsWith("application/grpc")) {
-      return reply
-        .code(200)
-        .header("content-type", contentType)
-        .header("grpc-status", "12")
-        .header("grpc-message", encodeURIComponent(message))
-        .send();
+      // gRPC over HTTP/2 reads the status from trailers.
+      reply.hijack();
+      reply.raw.writeHead(200, { "content-type": contentType });
+      reply.raw.addTrailers(status);
+      reply.raw.end();
+      return reply;
     }
     return reply.code(404).send({ code: "unimplemented", message });
   });

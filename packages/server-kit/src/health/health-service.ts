@@ -28,6 +28,11 @@ export function createHealthService(status: HealthStatus): ServiceImpl<typeof He
       if (status.closed) {
         throw new ConnectError("server is shutting down", Code.Unavailable);
       }
+      // Ended by the call's signal: a passed deadline must reach the caller as
+      // DeadlineExceeded, not as a stream that ended normally.
+      if (context.signal.aborted) {
+        throw ConnectError.from(context.signal.reason);
+      }
     },
     list() {
       const statuses: Record<string, Pick<HealthCheckResponse, "status">> = {};

@@ -21,7 +21,7 @@ async function startListener(options: Parameters<typeof createListener>[1] = {})
 }
 
 async function stopListener(listener: Listener) {
-  listener.closeHttp2Sessions();
+  listener.beginClosing();
   listener.server.closeAllConnections();
   await new Promise((resolve) => listener.server.close(resolve));
 }

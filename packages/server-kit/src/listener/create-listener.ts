@@ -30,12 +30,16 @@ export interface ListenerOptions {
   idleTimeoutMs?: number;
 }
 
-/** The listener, and a way to send GOAWAY to every open HTTP/2 session. */
+/** The listener, and a way to wind its connections down. */
 export interface Listener {
   /** The server Fastify manages: it listens, closes and carries HTTP/1.1 upgrades. */
   server: http.Server;
-  /** Sends GOAWAY on every HTTP/2 session: in-flight streams finish, no new ones start. */
-  closeHttp2Sessions(): void;
+  /**
+   * Winds connections down for shutdown: GOAWAY on every HTTP/2 session
+   * (in-flight streams finish, no new ones start), and every HTTP/1.1
+   * keep-alive connection is closed as soon as it has no request in flight.
+   */
+  beginClosing(): void;
 }
 
 /**
@@ -49,8 +53,13 @@ export function createListener(
   handler: http.RequestListener,
   options: ListenerOptions = {},
 ): Listener {
-  const http1Server = http.createServer(handler);
-  http1Server.headersTimeout = options.headersTimeoutMs ?? 10_000;
+  const headersTimeoutMs = options.headersTimeoutMs ?? 10_000;
+  // Node enforces the headers timeout only when it checks connections, every 30 s by default.
+  const http1Server = http.createServer(
+    { connectionsCheckingInterval: Math.max(100, Math.min(1000, headersTimeoutMs / 2)) },
+    handler,
+  );
+  http1Server.headersTimeout = headersTimeoutMs;
   http1Server.requestTimeout = options.requestTimeoutMs ?? 300_000;
   http1Server.keepAliveTimeout = options.idleTimeoutMs ?? 60_000;
   // Fastify's handler is typed for HTTP/1.1 but serves HTTP/2 through Node's
@@ -99,9 +108,19 @@ export function createListener(
     http1Server.on("connection", (socket: Socket) => tlsServer.emit("connection", socket));
   }
 
+  let closing = false;
+  http1Server.on("request", (_request, response: http.ServerResponse) => {
+    response.once("finish", () => {
+      if (closing) {
+        setImmediate(() => http1Server.closeIdleConnections());
+      }
+    });
+  });
   return {
     server: http1Server,
-    closeHttp2Sessions() {
+    beginClosing() {
+      closing = true;
+      http1Server.closeIdleConnections();
       for (const session of sessions) {
         session.close();
       }

@@ -1,0 +1,199 @@
+import assert from "node:assert/strict";
+import http2 from "node:http2";
+import net from "node:net";
+import { after, before, describe, test } from "node:test";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { Health } from "@sherpa/proto/grpc/health/v1/health_pb.js";
+import { Code, ConnectError, createSherpaClient, type SherpaProtocol } from "@sherpa/sdk";
+import { parseMetrics, sampleValue } from "./support/metrics-text.js";
+import { type StartedServer, startServer } from "./support/start-server.js";
+
+const maxMessageBytes = 1024;
+const maxDeadlineMs = 1000;
+const headersTimeoutMs = 1000;
+const maxConcurrentStreams = 7;
+/** Every call of this file asks for less than the deadline cap. */
+const callTimeoutMs = 900;
+/** How much later than its timeout the server may cut a connection off. */
+const cutOffMarginMs = 1500;
+
+const protocols: readonly SherpaProtocol[] = ["connect", "grpc"];
+
+/** Resolves with how long after `since` the socket closed, or undefined if it was still open at `deadline`. */
+function closedWithin(socket: net.Socket, since: number, deadlineMs: number) {
+  return new Promise<number | undefined>((resolve) => {
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(undefined);
+    }, deadlineMs);
+    socket.on("error", () => {
+      // A reset while writing is one way of being cut off.
+    });
+    socket.once("close", () => {
+      clearTimeout(timer);
+      resolve(Date.now() - since);
+    });
+  });
+}
+
+/** Asserts that the call fails with a ConnectError of the code. */
+function rejectsWithCode(call: Promise<unknown>, code: Code) {
+  return assert.rejects(call, (error) => {
+    assert.equal(ConnectError.from(error).code, code, String(error));
+    return true;
+  });
+}
+
+describe("limits", () => {
+  let server: StartedServer;
+
+  before(async () => {
+    server = await startServer({
+      env: {
+        SHERPA_MAX_MESSAGE_BYTES: String(maxMessageBytes),
+        SHERPA_MAX_DEADLINE_MS: String(maxDeadlineMs),
+        SHERPA_HEADERS_TIMEOUT_MS: String(headersTimeoutMs),
+        SHERPA_MAX_CONCURRENT_STREAMS: String(maxConcurrentStreams),
+      },
+    });
+  });
+  after(() => server.stop());
+
+  const clientFor = (protocol: SherpaProtocol) =>
+    createSherpaClient({ baseUrl: server.baseUrl, protocol, timeoutMs: callTimeoutMs });
+
+  for (const protocol of protocols) {
+    test(`over ${protocol}: a message over SHERPA_MAX_MESSAGE_BYTES is ResourceExhausted; the server stays up`, async () => {
+      const client = clientFor(protocol);
+      await rejectsWithCode(
+        client.tasks.submitTask({ argv: ["x".repeat(4 * maxMessageBytes)] }),
+        Code.ResourceExhausted,
+      );
+      const { task } = await client.tasks.submitTask({ argv: ["small", "enough"] });
+      assert.ok(task?.id);
+    });
+
+    test(`over ${protocol}: a deadline over SHERPA_MAX_DEADLINE_MS is InvalidArgument`, async () => {
+      const client = clientFor(protocol);
+      await rejectsWithCode(
+        client.queues.listQueues({}, { timeoutMs: 5000 }),
+        Code.InvalidArgument,
+      );
+      await client.queues.listQueues({}, { timeoutMs: maxDeadlineMs - 100 });
+    });
+  }
+
+  test("calls rejected for their size or deadline are logged and counted like any other", {
+    todo: "connect-es rejects these before any interceptor runs; see the operability issue note",
+  }, async () => {
+    await rejectsWithCode(
+      clientFor("grpc").tasks.getTask({ id: "x".repeat(4 * maxMessageBytes) }),
+      Code.ResourceExhausted,
+    );
+    await rejectsWithCode(
+      clientFor("grpc").tasks.getTask({ id: "any" }, { timeoutMs: 5000 }),
+      Code.InvalidArgument,
+    );
+    const lines = server.logLines().filter((line) => line.rpc === "sherpa.v1.TaskService/GetTask");
+    assert.deepEqual(
+      lines.map((line) => line.code),
+      ["ResourceExhausted", "InvalidArgument"],
+    );
+    const samples = parseMetrics(await (await fetch(`${server.baseUrl}/metrics`)).text());
+    for (const grpcCode of ["ResourceExhausted", "InvalidArgument"]) {
+      const handled = sampleValue(samples, "grpc_server_handled_total", {
+        grpc_method: "GetTask",
+        grpc_code: grpcCode,
+      });
+      assert.equal(handled, 1, grpcCode);
+    }
+  });
+
+  test("a Health Watch over gRPC with timeoutMs 300 ends with DeadlineExceeded", async () => {
+    const health = createClient(Health, createGrpcTransport({ baseUrl: server.baseUrl }));
+    const startedAt = Date.now();
+    await rejectsWithCode(
+      (async () => {
+        for await (const _ of health.watch({ service: "" }, { timeoutMs: 300 })) {
+          // The stream only sends SERVING, then waits for a change that never comes.
+        }
+      })(),
+      Code.DeadlineExceeded,
+    );
+    assert.ok(Date.now() - startedAt < 1000);
+  });
+
+  test("the server itself ends a Watch at its grpc-timeout with grpc-status 4 (DEADLINE_EXCEEDED)", async () => {
+    // A raw HTTP/2 client with no deadline of its own, so that only the server can end the call.
+    const session = http2.connect(server.baseUrl);
+    try {
+      const stream = session.request({
+        ":method": "POST",
+        ":path": "/grpc.health.v1.Health/Watch",
+        "content-type": "application/grpc",
+        te: "trailers",
+        "grpc-timeout": "300m",
+        "x-request-id": "raw-watch-deadline",
+      });
+      // An empty HealthCheckRequest: not compressed, zero bytes long.
+      stream.end(Buffer.from([0, 0, 0, 0, 0]));
+      stream.resume();
+      const trailers = await new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
+        stream.once("trailers", resolve);
+        stream.once("error", reject);
+        setTimeout(() => reject(new Error("no trailers within 2 s")), 2000).unref();
+      });
+      assert.equal(trailers["grpc-status"], "4");
+      const line = await server.waitForLogLine((entry) => entry.requestId === "raw-watch-deadline");
+      assert.equal(line.code, "DeadlineExceeded");
+    } finally {
+      session.close();
+    }
+  });
+
+  test("an HTTP/1.1 client trickling its headers is cut off after SHERPA_HEADERS_TIMEOUT_MS", async () => {
+    const socket = net.connect(server.port, "127.0.0.1");
+    const startedAt = Date.now();
+    const closed = closedWithin(socket, startedAt, headersTimeoutMs + cutOffMarginMs);
+    socket.write("POST /sherpa.v1.QueueService/ListQueues HTTP/1.1\r\n");
+    const header = `x-slow: ${"a".repeat(100)}`;
+    let sent = 0;
+    const trickle = setInterval(() => {
+      if (!socket.destroyed) {
+        socket.write(header.charAt(sent++ % header.length));
+      }
+    }, 200);
+    const closedAfterMs = await closed;
+    clearInterval(trickle);
+    assert.ok(
+      closedAfterMs !== undefined,
+      `still open ${headersTimeoutMs + cutOffMarginMs} ms after connecting`,
+    );
+    assert.ok(closedAfterMs >= headersTimeoutMs - 100, `cut off after only ${closedAfterMs} ms`);
+  });
+
+  test("a connection that sends nothing is closed after SHERPA_HEADERS_TIMEOUT_MS", async () => {
+    const socket = net.connect(server.port, "127.0.0.1");
+    const startedAt = Date.now();
+    const closedAfterMs = await closedWithin(socket, startedAt, headersTimeoutMs + cutOffMarginMs);
+    assert.ok(
+      closedAfterMs !== undefined,
+      `still open ${headersTimeoutMs + cutOffMarginMs} ms after connecting`,
+    );
+    assert.ok(closedAfterMs >= headersTimeoutMs - 100, `closed after only ${closedAfterMs} ms`);
+  });
+
+  test("HTTP/2 advertises SHERPA_MAX_CONCURRENT_STREAMS in its SETTINGS", async () => {
+    const session = http2.connect(server.baseUrl);
+    try {
+      const settings = await new Promise<http2.Settings>((resolve, reject) => {
+        session.once("remoteSettings", resolve);
+        session.once("error", reject);
+      });
+      assert.equal(settings.maxConcurrentStreams, maxConcurrentStreams);
+    } finally {
+      session.close();
+    }
+  });
+});

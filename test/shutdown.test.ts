@@ -1,0 +1,156 @@
+import assert from "node:assert/strict";
+import http from "node:http";
+import { describe, type TestContext, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import {
+  Health,
+  HealthCheckResponse_ServingStatus as ServingStatus,
+} from "@sherpa/proto/grpc/health/v1/health_pb.js";
+import { run } from "./support/run.js";
+import { type StartedServer, startServer } from "./support/start-server.js";
+
+/** Starts a server that the test stops, whatever happens. */
+async function startOwnServer(t: TestContext, env: Record<string, string>) {
+  const server = await startServer({ env });
+  t.after(() => server.stop());
+  return server;
+}
+
+/** Resolves once the server has logged that it received the signal and drains. */
+function shuttingDown(server: StartedServer) {
+  return server.waitForLogLine((line) => line.msg === "shutting down");
+}
+
+/**
+ * A Health Watch over gRPC that resolves once the first status (SERVING) has
+ * arrived; `ended` resolves with the error that ended the stream and when.
+ */
+async function openHealthWatch(server: StartedServer) {
+  const health = createClient(Health, createGrpcTransport({ baseUrl: server.baseUrl }));
+  const stream = health.watch({ service: "" }, { timeoutMs: 60_000 })[Symbol.asyncIterator]();
+  const first = await stream.next();
+  assert.equal(first.value?.status, ServingStatus.SERVING);
+  const ended = (async () => {
+    try {
+      while (!(await stream.next()).done) {
+        // Statuses after the first are not what these tests look at.
+      }
+      return { error: undefined, at: Date.now() };
+    } catch (error) {
+      return { error: ConnectError.from(error), at: Date.now() };
+    }
+  })();
+  return { ended };
+}
+
+/**
+ * Starts a Connect POST over HTTP/1.1 with a declared body of which only the
+ * first half is sent; `finish()` sends the rest and resolves with the response.
+ * Like most HTTP clients, it keeps the connection open for reuse afterwards,
+ * until the test ends.
+ */
+function startSlowSubmit(t: TestContext, server: StartedServer) {
+  const agent = new http.Agent({ keepAlive: true });
+  t.after(() => agent.destroy());
+  const body = JSON.stringify({ argv: ["echo", "sent in two parts"] });
+  const half = Math.floor(body.length / 2);
+  const request = http.request(`${server.baseUrl}/sherpa.v1.TaskService/SubmitTask`, {
+    method: "POST",
+    agent,
+    headers: { "content-type": "application/json", "content-length": String(body.length) },
+  });
+  const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+    request.once("error", reject);
+    request.once("response", (incoming) => {
+      let text = "";
+      incoming.setEncoding("utf8").on("data", (chunk: string) => {
+        text += chunk;
+      });
+      incoming.once("end", () => resolve({ status: incoming.statusCode ?? 0, text }));
+      incoming.once("error", reject);
+    });
+  });
+  request.flushHeaders();
+  request.write(body.slice(0, half));
+  return {
+    finish() {
+      request.end(body.slice(half));
+      return response;
+    },
+  };
+}
+
+describe("graceful shutdown on SIGTERM", () => {
+  test("a call in flight completes; new connections are refused meanwhile; exit 0 within the grace", async (t) => {
+    const graceMs = 3000;
+    const server = await startOwnServer(t, { SHERPA_SHUTDOWN_GRACE_MS: String(graceMs) });
+    const submit = startSlowSubmit(t, server);
+    // Let the server read the headers and the first half before the signal.
+    await sleep(200);
+    const signalledAt = Date.now();
+    server.kill("SIGTERM");
+    await shuttingDown(server);
+
+    let refused: Awaited<ReturnType<typeof run>> | undefined;
+    for (const deadline = Date.now() + 2000; Date.now() < deadline; await sleep(50)) {
+      refused = await run("curl", ["--silent", "--max-time", "2", `${server.baseUrl}/healthz`]);
+      if (refused.exitCode !== 0) {
+        break;
+      }
+    }
+    // curl exit status 7: failed to connect.
+    assert.equal(refused?.exitCode, 7, "a new connection is refused while draining");
+
+    const response = await submit.finish();
+    assert.equal(response.status, 200, response.text);
+    assert.equal(JSON.parse(response.text).task.state, "TASK_STATE_PENDING");
+    // The client's idle keep-alive connection must not hold the shutdown up.
+    const exitCode = await server.exited;
+    assert.equal(exitCode, 0, `last log line: ${JSON.stringify(server.logLines().at(-1))}`);
+    const exitedAfterMs = Date.now() - signalledAt;
+    assert.ok(exitedAfterMs < graceMs, `exited ${exitedAfterMs} ms after SIGTERM`);
+  });
+
+  test("a health Watch is ended with Unavailable when the grace period runs out", async (t) => {
+    const graceMs = 1500;
+    const server = await startOwnServer(t, { SHERPA_SHUTDOWN_GRACE_MS: String(graceMs) });
+    const watch = await openHealthWatch(server);
+    const signalledAt = Date.now();
+    server.kill("SIGTERM");
+
+    const { error, at } = await watch.ended;
+    assert.equal(error?.code, Code.Unavailable, String(error));
+    const endedAfterMs = at - signalledAt;
+    assert.ok(endedAfterMs >= graceMs - 100, `ended ${endedAfterMs} ms after SIGTERM`);
+    assert.ok(endedAfterMs < graceMs + 2000, `ended ${endedAfterMs} ms after SIGTERM`);
+
+    assert.equal(await server.exited, 0);
+    const exitedAfterMs = Date.now() - signalledAt;
+    assert.ok(exitedAfterMs < graceMs + 2000, `exited ${exitedAfterMs} ms after SIGTERM`);
+  });
+
+  test("a second SIGTERM during a long grace period exits at once with a non-zero status", async (t) => {
+    const server = await startOwnServer(t, { SHERPA_SHUTDOWN_GRACE_MS: "30000" });
+    // An open stream keeps the first SIGTERM's drain waiting for the whole grace period.
+    const watch = await openHealthWatch(server);
+    server.kill("SIGTERM");
+    await shuttingDown(server);
+    await sleep(200);
+    assert.ok(
+      server.logLines().every((line) => line.msg !== "shut down"),
+      "the first SIGTERM is still draining",
+    );
+
+    const secondSignalAt = Date.now();
+    server.kill("SIGTERM");
+    const exitCode = await server.exited;
+    const exitedAfterMs = Date.now() - secondSignalAt;
+    assert.notEqual(exitCode, 0);
+    assert.ok(exitedAfterMs < 1000, `exited ${exitedAfterMs} ms after the second SIGTERM`);
+    assert.ok(server.logLines().some((line) => line.msg === "second signal: exiting now"));
+    const { error } = await watch.ended;
+    assert.ok(error !== undefined, "the Watch stream does not end cleanly");
+  });
+});
