@@ -26,6 +26,7 @@ import { sql } from "kysely";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import type { ServerConfig } from "./config.js";
 import { createControlPlane } from "./control-plane.js";
+import { createEmbeddedAgent } from "./embedded-agent.js";
 import { registerMetricsRoute } from "./http/metrics-route.js";
 import { registerProbeRoutes } from "./http/probe-routes.js";
 import { registerUnknownRouteHandler } from "./http/unknown-route-handler.js";
@@ -119,6 +120,15 @@ export async function buildServer(
     health.setAll(HealthCheckResponse_ServingStatus.NOT_SERVING);
   };
 
+  const domainErrors = createDomainErrorInterceptor(app.log);
+  const embeddedAgent = config.embeddedAgent
+    ? await createEmbeddedAgent(config, {
+        routes: controlPlane.routes,
+        interceptors: [domainErrors],
+        logger: app.log.child({ component: "embedded-agent" }),
+      })
+    : undefined;
+
   if (config.corsOrigins.length > 0) {
     await app.register(fastifyCors, {
       origin: config.corsOrigins.includes("*") ? true : config.corsOrigins,
@@ -155,7 +165,7 @@ export async function buildServer(
     interceptors: [
       createRpcLoggingInterceptor({ logger: app.log }),
       createMetricsInterceptor(createGrpcServerMetrics(registry)),
-      createDomainErrorInterceptor(app.log),
+      domainErrors,
     ],
     contextValues: (request) =>
       createContextValues().set(requestIdKey, request.id).set(peerAddressKey, request.ip),
@@ -182,6 +192,7 @@ export async function buildServer(
 
   app.addHook("onReady", (done) => {
     controlPlane.start();
+    embeddedAgent?.start();
     health.setAll(HealthCheckResponse_ServingStatus.SERVING);
     done();
   });
@@ -194,6 +205,8 @@ export async function buildServer(
   });
   app.addHook("onClose", async () => {
     health.close();
+    // Its tasks are children of this process: stop them while storage can still record it.
+    await embeddedAgent?.stop();
     await controlPlane.stop();
     await metricsApp?.close();
     await db.destroy();

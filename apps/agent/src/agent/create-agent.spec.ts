@@ -1,0 +1,277 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, afterEach, before, describe, it } from "node:test";
+import { LogStream, type TaskAssignment, TaskState } from "@sherpa/proto";
+import type { GpuInfo } from "../gpu/gpu-info.js";
+import { signalProcessGroup } from "../runner/process-group.js";
+import { createRecordingLogger } from "../testing/create-recording-logger.js";
+import { type Agent, type AgentOptions, createAgent } from "./create-agent.js";
+import { createFakeAgentService, waitFor } from "./testing/create-fake-agent-service.js";
+
+const mib = 1024n * 1024n;
+const gpus: GpuInfo[] = [0, 1, 2, 3].map((index) => ({
+  index,
+  uuid: `GPU-test-${index}`,
+  model: "NVIDIA A100-SXM4-80GB",
+  memoryBytes: 81920n * mib,
+}));
+
+function assignment(id: string, argv: string[], gpuIndices: number[] = []) {
+  return {
+    message: {
+      case: "assignment" as const,
+      value: { task: { id, argv }, gpuIndices } as TaskAssignment,
+    },
+  };
+}
+
+describe("createAgent", () => {
+  let workDir: string;
+  let agent: Agent | undefined;
+
+  before(async () => {
+    workDir = await mkdtemp(join(tmpdir(), "sherpa-agent-"));
+  });
+  afterEach(async () => {
+    await agent?.stop();
+    agent = undefined;
+  });
+  after(async () => {
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  function startAgent(
+    server: ReturnType<typeof createFakeAgentService>,
+    options: Partial<AgentOptions> = {},
+  ) {
+    agent = createAgent({
+      clients: server.clients,
+      nodeName: "node-a",
+      labels: { gpu: "a100" },
+      gpus,
+      simulated: true,
+      workDir,
+      cancelGraceMs: 500,
+      reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
+      logger: createRecordingLogger(),
+      ...options,
+    });
+    agent.start();
+    return agent;
+  }
+
+  it("registers the node and its GPUs, then sends heartbeats", async () => {
+    const server = createFakeAgentService({ heartbeatIntervalMs: 30 });
+    startAgent(server);
+    await waitFor("a heartbeat", () => server.events.some((event) => event.kind === "heartbeat"));
+    const [registration] = server.registrations();
+    assert.equal(registration?.nodeName, "node-a");
+    assert.deepEqual(registration?.labels, { gpu: "a100" });
+    assert.equal(registration?.simulated, true);
+    assert.deepEqual(registration?.runningTaskIds, []);
+    assert.deepEqual(
+      registration?.gpus.map((gpu) => [gpu.index, gpu.uuid, gpu.model, gpu.memoryBytes]),
+      gpus.map((gpu) => [gpu.index, gpu.uuid, gpu.model, gpu.memoryBytes]),
+    );
+    const heartbeat = server.events.find((event) => event.kind === "heartbeat");
+    assert.deepEqual(heartbeat?.kind === "heartbeat" && heartbeat.value.gpus, []);
+  });
+
+  it("measures real GPUs for each heartbeat", async () => {
+    const server = createFakeAgentService({ heartbeatIntervalMs: 30 });
+    startAgent(server, {
+      simulated: false,
+      measureGpus: async () =>
+        gpus.map((gpu) => ({ ...gpu, utilizationPercent: 42, memoryUsedBytes: mib })),
+    });
+    await waitFor("a heartbeat", () => server.events.some((event) => event.kind === "heartbeat"));
+    const heartbeat = server.events.find((event) => event.kind === "heartbeat");
+    assert.ok(heartbeat?.kind === "heartbeat");
+    assert.deepEqual(
+      heartbeat.value.gpus.map((gpu) => [gpu.uuid, gpu.utilizationPercent, gpu.memoryUsedBytes]),
+      gpus.map((gpu) => [gpu.uuid, 42, mib]),
+    );
+  });
+
+  it("runs an assigned task on its GPUs and uploads its output before reporting its end", async () => {
+    const server = createFakeAgentService();
+    startAgent(server);
+    await waitFor("registration", () => server.sessions.length === 1);
+    server.sessions[0]?.send(
+      assignment("t-1", ["sh", "-c", "echo $CUDA_VISIBLE_DEVICES; echo done"], [0, 2]),
+    );
+    await waitFor("the final status", () => server.statuses("t-1").length === 2);
+    const [running, ended] = server.statuses("t-1");
+    assert.equal(running?.state, TaskState.RUNNING);
+    assert.equal(ended?.state, TaskState.SUCCEEDED);
+    assert.equal(ended?.exitCode, 0);
+    const order = server.events.flatMap((event) =>
+      event.kind === "line"
+        ? [event.text]
+        : event.kind === "status"
+          ? [TaskState[event.value.state]]
+          : [],
+    );
+    assert.deepEqual(order, ["RUNNING", "0,2", "done", "SUCCEEDED"]);
+    assert.ok(
+      server.events.every((event) => event.kind !== "line" || event.stream === LogStream.STDOUT),
+    );
+  });
+
+  it("reports a task that fails, with its exit code and stderr", async () => {
+    const server = createFakeAgentService();
+    startAgent(server);
+    await waitFor("registration", () => server.sessions.length === 1);
+    server.sessions[0]?.send(assignment("t-fail", ["sh", "-c", "echo oops >&2; exit 4"]));
+    await waitFor("the final status", () => server.statuses("t-fail").length === 2);
+    const ended = server.statuses("t-fail")[1];
+    assert.deepEqual(
+      [ended?.state, ended?.exitCode, ended?.reason],
+      [TaskState.FAILED, 4, "exited with code 4"],
+    );
+    assert.ok(
+      server.events.some(
+        (event) =>
+          event.kind === "line" && event.stream === LogStream.STDERR && event.text === "oops",
+      ),
+    );
+  });
+
+  it("cancels a running task, and reports a cancellation of an unknown task as cancelled", async () => {
+    const server = createFakeAgentService();
+    startAgent(server);
+    await waitFor("registration", () => server.sessions.length === 1);
+    server.sessions[0]?.send(assignment("t-long", ["sleep", "30"]));
+    await waitFor("RUNNING", () => server.statuses("t-long").length === 1);
+    server.sessions[0]?.send({
+      message: { case: "cancellation", value: { taskId: "t-long", reason: "cancelled by user" } },
+    });
+    server.sessions[0]?.send({
+      message: { case: "cancellation", value: { taskId: "t-gone", reason: "cancelled by user" } },
+    });
+    await waitFor("CANCELLED", () => server.statuses("t-long").length === 2);
+    const ended = server.statuses("t-long")[1];
+    assert.deepEqual([ended?.state, ended?.reason], [TaskState.CANCELLED, "cancelled by user"]);
+    await waitFor("the unknown task's status", () => server.statuses("t-gone").length === 1);
+    assert.equal(server.statuses("t-gone")[0]?.state, TaskState.CANCELLED);
+  });
+
+  it("still reports a task's end when its log upload fails", async () => {
+    const server = createFakeAgentService();
+    server.behaviour.failUploads = true;
+    startAgent(server);
+    await waitFor("registration", () => server.sessions.length === 1);
+    server.sessions[0]?.send(assignment("t-logs", ["sh", "-c", "echo hello; exit 0"]));
+    await waitFor("the final status", () => server.statuses("t-logs").length === 2);
+    assert.equal(server.statuses("t-logs")[1]?.state, TaskState.SUCCEEDED);
+  });
+
+  it("keeps a task running across a lost session and registers again with it", async () => {
+    const server = createFakeAgentService();
+    startAgent(server);
+    await waitFor("registration", () => server.sessions.length === 1);
+    server.sessions[0]?.send(assignment("t-survivor", ["sh", "-c", "sleep 0.5; echo survived"]));
+    await waitFor("RUNNING", () => server.statuses("t-survivor").length === 1);
+    server.sessions[0]?.fail();
+    await waitFor("a second registration", () => server.registrations().length === 2);
+    assert.deepEqual(server.registrations()[1]?.runningTaskIds, ["t-survivor"]);
+    await waitFor("the final status", () => server.statuses("t-survivor").length === 2);
+    assert.equal(server.statuses("t-survivor")[1]?.state, TaskState.SUCCEEDED);
+    assert.ok(server.events.some((event) => event.kind === "line" && event.text === "survived"));
+  });
+
+  it("reports a task that ended while disconnected right after registering again", async () => {
+    const server = createFakeAgentService();
+    startAgent(server);
+    await waitFor("registration", () => server.sessions.length === 1);
+    server.sessions[0]?.send(assignment("t-offline", ["sh", "-c", "sleep 0.2; exit 5"]));
+    await waitFor("RUNNING", () => server.statuses("t-offline").length === 1);
+    server.behaviour.refuseSessions = true;
+    server.sessions[0]?.fail();
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.equal(server.statuses("t-offline").length, 1, "a status arrived while disconnected");
+    server.behaviour.refuseSessions = false;
+    await waitFor("the final status", () => server.statuses("t-offline").length === 2);
+    assert.deepEqual(server.registrations()[1]?.runningTaskIds, ["t-offline"]);
+    const finalStatus = server.events.findIndex(
+      (event) => event.kind === "status" && event.value.state === TaskState.FAILED,
+    );
+    const reRegistration = server.events.findIndex(
+      (event) => event.kind === "register" && event.session === 1,
+    );
+    assert.ok(reRegistration < finalStatus, "the final status came before the new registration");
+    assert.equal(server.statuses("t-offline")[1]?.exitCode, 5);
+  });
+
+  it("stops cleanly: cancels and reports running tasks, ends the session, leaves nothing behind", async () => {
+    const timersBefore = process
+      .getActiveResourcesInfo()
+      .filter((kind) => kind === "Timeout").length;
+    const server = createFakeAgentService({ heartbeatIntervalMs: 20 });
+    const stoppable = startAgent(server);
+    await waitFor("registration", () => server.sessions.length === 1);
+    server.sessions[0]?.send(assignment("t-stop", ["sh", "-c", "sleep 30 & wait"]));
+    await waitFor("RUNNING", () => server.statuses("t-stop").length === 1);
+    await stoppable.stop();
+    const ended = server.statuses("t-stop")[1];
+    assert.deepEqual(
+      [ended?.state, ended?.reason],
+      [TaskState.CANCELLED, "the node's agent is shutting down"],
+    );
+    await waitFor("the server to see the session end", () =>
+      server.events.some((event) => event.kind === "session-end"),
+    );
+    assert.deepEqual(
+      server.events
+        .filter((event) => event.kind === "session-end")
+        .map((event) => event.kind === "session-end" && event.how),
+      ["client closed"],
+    );
+    const heartbeats = server.events.filter((event) => event.kind === "heartbeat").length;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    assert.equal(server.events.filter((event) => event.kind === "heartbeat").length, heartbeats);
+    const timersAfter = process
+      .getActiveResourcesInfo()
+      .filter((kind) => kind === "Timeout").length;
+    assert.ok(timersAfter <= timersBefore, `${timersAfter - timersBefore} timers left running`);
+  });
+
+  it("stops while the server is unreachable without waiting for it", async () => {
+    const server = createFakeAgentService();
+    server.behaviour.refuseSessions = true;
+    const stoppable = startAgent(server, {
+      reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000 },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const startedAt = Date.now();
+    await stoppable.stop();
+    assert.ok(Date.now() - startedAt < 1000);
+  });
+});
+
+describe("createAgent process groups", () => {
+  it("leaves no task process after stop", async () => {
+    const workDir = await mkdtemp(join(tmpdir(), "sherpa-agent-"));
+    const server = createFakeAgentService();
+    const agent = createAgent({
+      clients: server.clients,
+      nodeName: "n",
+      gpus: [],
+      simulated: false,
+      workDir,
+      cancelGraceMs: 300,
+    });
+    agent.start();
+    await waitFor("registration", () => server.sessions.length === 1);
+    server.sessions[0]?.send(assignment("t-pid", ["sh", "-c", "echo $$; trap '' TERM; sleep 30"]));
+    await waitFor("the pid", () => server.events.some((event) => event.kind === "line"));
+    const line = server.events.find((event) => event.kind === "line");
+    const pid = Number(line?.kind === "line" ? line.text : Number.NaN);
+    assert.equal(signalProcessGroup(pid, 0), true);
+    await agent.stop();
+    assert.equal(signalProcessGroup(pid, 0), false);
+    await rm(workDir, { recursive: true, force: true });
+  });
+});

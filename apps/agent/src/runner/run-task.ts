@@ -1,0 +1,164 @@
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { TaskState } from "@sherpa/proto";
+import { waitAtMost } from "../wait-at-most.js";
+import { createProcessGroupTerminator } from "./process-group.js";
+import { readOutputLines } from "./read-output-lines.js";
+import { describeExit, type TaskOutcome } from "./task-outcome.js";
+import { type DurationLike, startTaskTimeout } from "./task-timeout.js";
+
+/** Where a line of output was written. */
+export type OutputStreamName = "stdout" | "stderr";
+
+/** The parts of a task the runner needs; a sherpa.v1.Task fits. */
+export interface RunnableTask {
+  /** The task's ID; also the name of its working directory. */
+  id: string;
+  /** The program and its arguments, run without a shell. */
+  argv: readonly string[];
+  /** Extra environment variables. */
+  env?: Readonly<Record<string, string>>;
+  /** Longest the task may run; none when unset or zero. */
+  timeout?: DurationLike | undefined;
+}
+
+/** Options of runTask. */
+export interface RunTaskOptions {
+  task: RunnableTask;
+  /** GPUs given to the task, passed as CUDA_VISIBLE_DEVICES. */
+  gpuIndices: readonly number[];
+  /** The agent's directory; the task runs in `<workDir>/tasks/<task id>`. */
+  workDir: string;
+  /** Time between SIGTERM and SIGKILL when the task is cancelled or times out. */
+  cancelGraceMs: number;
+  /**
+   * Called with each line of output, in order per stream. Returning a promise
+   * pauses reading that stream until it settles, which in the end pauses the task.
+   */
+  onOutputLine?: (stream: OutputStreamName, text: string) => void | Promise<void>;
+  /** Called once the process has started. */
+  onSpawn?: (pid: number) => void;
+  /** Environment the task's is built on; process.env unless set. */
+  baseEnv?: NodeJS.ProcessEnv;
+  /** Longer lines are cut into pieces of this many bytes; 64 KiB unless set. */
+  maxLineBytes?: number;
+}
+
+/** A running task. */
+export interface TaskHandle {
+  /** The process ID (also its process group ID); undefined if it did not start. */
+  readonly pid: number | undefined;
+  /** Stops the task (SIGTERM, SIGKILL after the grace period); it ends CANCELLED with `reason`. */
+  cancel(reason: string): void;
+  /** Settles once the process has exited and its output has been read to the end. */
+  readonly outcome: Promise<TaskOutcome>;
+}
+
+/** After the group is gone, output still open (a process that left the group) is cut after this. */
+const outputDrainLimitMs = 10_000;
+/** Time for init to reap the group's orphans after SIGKILL. */
+const reapLimitMs = 5_000;
+
+/**
+ * Runs a task's command as its own process group in `<workDir>/tasks/<id>`,
+ * with CUDA_VISIBLE_DEVICES set to its GPUs, and reports its output line by
+ * line. Never throws: a task that cannot start ends FAILED.
+ */
+export function runTask(options: RunTaskOptions): TaskHandle {
+  const { task } = options;
+  const [program, ...args] = task.argv;
+  if (program === undefined || program === "") {
+    return notStarted("task has no command (argv is empty)");
+  }
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(task.id)) {
+    return notStarted(`task ID ${JSON.stringify(task.id)} cannot name a working directory`);
+  }
+  const cwd = join(options.workDir, "tasks", task.id);
+  try {
+    mkdirSync(cwd, { recursive: true });
+  } catch (error) {
+    return notStarted(`cannot create working directory ${cwd}: ${(error as Error).message}`);
+  }
+  const child = spawn(program, args, {
+    cwd,
+    env: {
+      ...(options.baseEnv ?? process.env),
+      ...task.env,
+      CUDA_VISIBLE_DEVICES: options.gpuIndices.join(","),
+    },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null } | Error>(
+    (resolve) => {
+      child.once("exit", (code, signal) => resolve({ code, signal }));
+      child.once("error", (error) => resolve(error));
+    },
+  );
+  child.once("spawn", () => options.onSpawn?.(child.pid as number));
+  const maxLineBytes = options.maxLineBytes ?? 64 * 1024;
+  const reading = Promise.all([
+    readOutputLines(child.stdout, "stdout", maxLineBytes, options.onOutputLine),
+    readOutputLines(child.stderr, "stderr", maxLineBytes, options.onOutputLine),
+  ]);
+  if (child.pid === undefined) {
+    return {
+      pid: undefined,
+      cancel() {},
+      outcome: exited.then(async (exit) => {
+        await reading;
+        const reason = exit instanceof Error ? exit.message : "unknown error";
+        return { state: TaskState.FAILED, reason: `cannot start ${program}: ${reason}` };
+      }),
+    };
+  }
+
+  const pid = child.pid;
+  const terminator = createProcessGroupTerminator(pid, options.cancelGraceMs);
+  let ending: { state: TaskState; reason: string } | undefined;
+  const stop = (state: TaskState, reason: string) => {
+    if (ending === undefined && child.exitCode === null && child.signalCode === null) {
+      ending = { state, reason };
+      terminator.terminate();
+    }
+  };
+  const cancelTimeout = startTaskTimeout(task.timeout, (reason) =>
+    stop(TaskState.TIMED_OUT, reason),
+  );
+
+  const outcome = (async (): Promise<TaskOutcome> => {
+    const exit = await exited;
+    cancelTimeout();
+    // Whether the main process exited by itself or was stopped, nothing of the task's
+    // process group may outlive it: leftovers get SIGTERM now and SIGKILL after the grace.
+    terminator.terminate();
+    await terminator.waitUntilGone(options.cancelGraceMs + reapLimitMs);
+    terminator.dispose();
+    if (!(await waitAtMost(reading, outputDrainLimitMs))) {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      await reading;
+    }
+    if (exit instanceof Error) {
+      return { state: TaskState.FAILED, reason: `task process failed: ${exit.message}` };
+    }
+    return describeExit(exit, ending, terminator.killed, options.cancelGraceMs);
+  })();
+
+  return {
+    pid,
+    cancel(reason) {
+      stop(TaskState.CANCELLED, reason === "" ? "cancelled" : reason);
+    },
+    outcome,
+  };
+}
+
+function notStarted(reason: string): TaskHandle {
+  return {
+    pid: undefined,
+    cancel() {},
+    outcome: Promise.resolve({ state: TaskState.FAILED, reason }),
+  };
+}
