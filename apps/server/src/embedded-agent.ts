@@ -19,10 +19,19 @@ export interface EmbeddedAgentDeps {
  * to the server only through the SDK, over an in-memory transport to the same
  * routes instead of the network (so it works with TLS or mTLS configured too).
  */
-export async function createEmbeddedAgent(config: ServerConfig, deps: EmbeddedAgentDeps): Promise<Agent> {
+export async function createEmbeddedAgent(
+  config: ServerConfig,
+  deps: EmbeddedAgentDeps,
+): Promise<Agent> {
   const nodeName = config.nodeName === "" ? hostname() : config.nodeName;
-  const inventory = await discoverGpus({ nodeName, simulated: config.agentGpus, logger: deps.logger });
-  const transport = createRouterTransport(deps.routes, { router: { interceptors: deps.interceptors } });
+  const inventory = await discoverGpus({
+    nodeName,
+    simulated: config.agentGpus,
+    logger: deps.logger,
+  });
+  const transport = createRouterTransport(deps.routes, {
+    router: { interceptors: deps.interceptors },
+  });
   return createAgent({
     clients: createSherpaServiceClients(transport),
     nodeName,
