@@ -14,3 +14,9 @@ export const serverMain = fileURLToPath(new URL("../../apps/server/dist/main.js"
 
 /** The buf CLI installed by the root package. */
 export const bufBin = fileURLToPath(new URL("../../node_modules/.bin/buf", import.meta.url));
+
+/** The built node agent, `sherpa-agent`; `npx turbo run build` makes it. */
+export const agentMain = fileURLToPath(new URL("../../apps/agent/dist/main.js", import.meta.url));
+
+/** The built CLI, `sherpa`; `npx turbo run build` makes it. */
+export const cliMain = fileURLToPath(new URL("../../apps/cli/dist/main.js", import.meta.url));

@@ -14,7 +14,11 @@ export interface StartServerOptions {
   dataDir?: string;
   /** How long to wait for the server to listen; 10 000 ms unless set. */
   startTimeoutMs?: number;
-  /** Environment variables (`SHERPA_*` settings) set on top of the defaults used here. */
+  /**
+   * Environment variables (`SHERPA_*` settings) set on top of the defaults used
+   * here. The embedded agent is off unless SHERPA_EMBEDDED_AGENT says otherwise,
+   * so that tasks stay PENDING where a test does not ask for execution.
+   */
   env?: Record<string, string>;
 }
 
@@ -34,6 +38,8 @@ export interface StartedServer {
   pid: number;
   /** Every JSON line the server has written to stdout so far, oldest first. */
   logLines(): LogLine[];
+  /** Everything the server has written to stderr so far, for failure messages. */
+  stderr(): string;
   /**
    * Resolves with the first logged line, past or future, that `matches`;
    * rejects after `timeoutMs` (5 000 unless set) or when the server exits first.
@@ -68,6 +74,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Sta
     SHERPA_PORT: "0",
     SHERPA_DATA_DIR: dataDir,
     SHERPA_LOG_LEVEL: "info",
+    SHERPA_EMBEDDED_AGENT: "false",
+    // Tests see the simulated inventory even on a machine with real GPUs.
+    SHERPA_AGENT_NVIDIA_SMI: "sherpa-test-has-no-nvidia-smi",
     ...options.env,
   };
   const child = spawn(process.execPath, [serverMain], {
@@ -123,6 +132,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Sta
       dataDir,
       pid: child.pid ?? 0,
       logLines: () => [...log.lines],
+      stderr: () => stderr,
       waitForLogLine: (matches, timeoutMs = 5000) => log.waitFor(matches, timeoutMs),
       kill,
       exited,

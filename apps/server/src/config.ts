@@ -42,6 +42,8 @@ export interface ServerConfig {
   embeddedAgent: boolean;
   /** Simulated GPUs of the embedded agent when nvidia-smi is absent, e.g. `4xNVIDIA A100-SXM4-80GB`. */
   agentGpus: string;
+  /** The nvidia-smi program the embedded agent asks for real GPUs. */
+  agentNvidiaSmi: string;
   /** Working directory of the embedded agent's tasks; empty for `<dataDir>/agent`. */
   agentWorkDir: string;
   /** Time a cancelled task has between SIGTERM and SIGKILL. */
@@ -299,6 +301,16 @@ export const settings: readonly Setting<keyof ServerConfig>[] = [
       "GPUs the embedded agent simulates when nvidia-smi is absent (always reported as simulated), e.g. 2xNVIDIA H100 80GB HBM3,2xTesla T4; empty for none.",
     parse: anyText,
     allowed: "empty or COUNTxMODEL[,COUNTxMODEL...]",
+  },
+  {
+    key: "agentNvidiaSmi",
+    env: "SHERPA_AGENT_NVIDIA_SMI",
+    flag: "agent-nvidia-smi",
+    defaultValue: "nvidia-smi",
+    description:
+      "nvidia-smi program the embedded agent asks for real GPUs; when it is missing or fails, SHERPA_AGENT_GPUS is simulated.",
+    parse: (text) => (text.trim() === "" ? undefined : text.trim()),
+    allowed: "a program name or path",
   },
   {
     key: "agentWorkDir",

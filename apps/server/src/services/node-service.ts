@@ -1,4 +1,5 @@
 import type { ServiceImpl } from "@connectrpc/connect";
+import type { Scheduler } from "../scheduling/scheduler.js";
 import type { NodeService } from "@sherpa/proto";
 import type { NodeStore } from "../storage/node-store.js";
 import { decodePageToken } from "../storage/pagination.js";
@@ -8,6 +9,8 @@ import { checkEnumFilter, checkLabels, checkPageSize, checkRequired } from "./re
 
 /** What the node service needs. */
 export interface NodeServiceDeps {
+  /** Told after every change that can let a pending task start. */
+  scheduler: Pick<Scheduler, "requestScheduling">;
   nodes: NodeStore;
   now: () => Date;
 }
@@ -18,7 +21,9 @@ export function createNodeService(deps: NodeServiceDeps): ServiceImpl<typeof Nod
     const violations = new FieldViolations();
     checkRequired(violations, "name", name);
     violations.throwIfAny();
-    return { node: toNodeMessage(await deps.nodes.setCordoned(name, cordoned, deps.now())) };
+    const node = await deps.nodes.setCordoned(name, cordoned, deps.now());
+    deps.scheduler.requestScheduling();
+    return { node: toNodeMessage(node) };
   }
 
   return {

@@ -1,4 +1,5 @@
 import type { ServiceImpl } from "@connectrpc/connect";
+import type { Scheduler } from "../scheduling/scheduler.js";
 import type { Queue as QueueMessage, QueueService } from "@sherpa/proto";
 import type { Queue } from "../domain/records.js";
 import { decodePageToken } from "../storage/pagination.js";
@@ -15,6 +16,8 @@ import { checkUpdateMask } from "./update-mask.js";
 
 /** What the queue service needs. */
 export interface QueueServiceDeps {
+  /** Told after every change that can let a pending task start. */
+  scheduler: Pick<Scheduler, "requestScheduling">;
   queues: QueueStore;
   now: () => Date;
 }
@@ -86,9 +89,9 @@ export function createQueueService(deps: QueueServiceDeps): ServiceImpl<typeof Q
       const paths = checkUpdateMask(violations, request.updateMask, updatableFields);
       const changes = checkQueueFields(violations, queue, paths);
       violations.throwIfAny();
-      return {
-        queue: await withUsage(await deps.queues.updateQueue(queue.name, changes, deps.now())),
-      };
+      const updated = await deps.queues.updateQueue(queue.name, changes, deps.now());
+      deps.scheduler.requestScheduling();
+      return { queue: await withUsage(updated) };
     },
 
     async deleteQueue(request) {

@@ -1,4 +1,5 @@
 import type { ServiceImpl } from "@connectrpc/connect";
+import type { Scheduler } from "../scheduling/scheduler.js";
 import type { ResourceGroup as ResourceGroupMessage, ResourceGroupService } from "@sherpa/proto";
 import { decodePageToken } from "../storage/pagination.js";
 import type { ResourceGroupChanges, ResourceGroupStore } from "../storage/resource-group-store.js";
@@ -15,6 +16,8 @@ import { checkUpdateMask } from "./update-mask.js";
 
 /** What the resource group service needs. */
 export interface ResourceGroupServiceDeps {
+  /** Told after every change that can let a pending task start. */
+  scheduler: Pick<Scheduler, "requestScheduling">;
   resourceGroups: ResourceGroupStore;
   now: () => Date;
 }
@@ -76,6 +79,7 @@ export function createResourceGroupService(
       const changes = checkGroupFields(violations, group, paths);
       violations.throwIfAny();
       const updated = await store.updateResourceGroup(group.name, changes, deps.now());
+      deps.scheduler.requestScheduling();
       return { resourceGroup: toResourceGroupMessage(updated) };
     },
 

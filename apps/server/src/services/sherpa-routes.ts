@@ -55,11 +55,11 @@ export function createSherpaRoutes(deps: SherpaRoutesDeps) {
         heartbeatIntervalMs: deps.heartbeatIntervalMs,
       }),
     );
-    router.service(NodeService, createNodeService({ nodes: stores.nodes, now }));
-    router.service(QueueService, createQueueService({ queues: stores.queues, now }));
+    router.service(NodeService, createNodeService({ nodes: stores.nodes, scheduler, now }));
+    router.service(QueueService, createQueueService({ queues: stores.queues, scheduler, now }));
     router.service(
       ResourceGroupService,
-      createResourceGroupService({ resourceGroups: stores.resourceGroups, now }),
+      createResourceGroupService({ resourceGroups: stores.resourceGroups, scheduler, now }),
     );
     router.service(
       TaskService,

@@ -84,6 +84,9 @@ export function createListener(
   ) => void)[];
   const route = (socket: Socket, isHttp2: boolean) => {
     if (isHttp2) {
+      // The HTTP/1.1 server accepted the socket half-open; HTTP/2 must see a peer that
+      // vanishes (no GOAWAY) as closed, or its session and calls would stay open forever.
+      socket.allowHalfOpen = false;
       http2Server.emit("connection", socket);
       return;
     }
