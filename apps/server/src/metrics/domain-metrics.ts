@@ -1,5 +1,5 @@
 import { Gauge, type Registry } from "prom-client";
-import type { FleetCounts } from "../storage/fleet-counts.js";
+import type { FleetCounts, GpuUsage } from "../storage/fleet-counts.js";
 
 /**
  * Registers Sherpa's domain gauges, read from storage at scrape time so they
@@ -54,4 +54,37 @@ export function registerDomainMetrics(registry: Registry, counts: FleetCounts): 
       }
     },
   });
+  const gpuLabels = ["node", "gpu_uuid", "gpu_index", "model"];
+  new Gauge({
+    name: "sherpa_gpu_utilization_percent",
+    help: "GPU utilisation in percent, as nvidia-smi last measured it (real GPUs only).",
+    labelNames: gpuLabels,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const gpu of await counts.measuredGpus()) {
+        if (gpu.utilizationPercent !== undefined) {
+          this.set(gpuLabelsOf(gpu), gpu.utilizationPercent);
+        }
+      }
+    },
+  });
+  new Gauge({
+    name: "sherpa_gpu_memory_used_bytes",
+    help: "GPU memory in use, as nvidia-smi last measured it (real GPUs only).",
+    labelNames: gpuLabels,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const gpu of await counts.measuredGpus()) {
+        if (gpu.memoryUsedBytes !== undefined) {
+          this.set(gpuLabelsOf(gpu), gpu.memoryUsedBytes);
+        }
+      }
+    },
+  });
+}
+
+function gpuLabelsOf(gpu: GpuUsage) {
+  return { node: gpu.node, gpu_uuid: gpu.uuid, gpu_index: String(gpu.index), model: gpu.model };
 }

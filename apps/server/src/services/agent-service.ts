@@ -90,6 +90,8 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
           message.value.gpus.map((gpu) => ({
             uuid: gpu.uuid,
             utilizationPercent: gpu.utilizationPercent,
+            memoryUsedBytes:
+              gpu.memoryUsedBytes === undefined ? undefined : Number(gpu.memoryUsedBytes),
           })),
           deps.now(),
         );

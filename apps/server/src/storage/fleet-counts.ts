@@ -17,8 +17,20 @@ export interface QueueQuota extends QueueUsage {
   resourceGroups: string[];
 }
 
+/** The last measurement of a real GPU. */
+export interface GpuUsage {
+  node: string;
+  uuid: string;
+  index: number;
+  model: string;
+  utilizationPercent: number | undefined;
+  memoryUsedBytes: number | undefined;
+}
+
 /** Aggregate counts over the fleet, read at scrape time for the domain metrics. */
 export interface FleetCounts {
+  /** GPUs whose agent reported a measurement. */
+  measuredGpus(): Promise<GpuUsage[]>;
   tasksByQueueAndState(): Promise<TaskCount[]>;
   gpusByState(): Promise<Record<GpuState, number>>;
   queueQuotas(): Promise<QueueQuota[]>;
@@ -27,6 +39,34 @@ export interface FleetCounts {
 /** Creates the fleet counts over the database. */
 export function createFleetCounts(db: Kysely<Database>): FleetCounts {
   return {
+    async measuredGpus() {
+      const rows = await db
+        .selectFrom("gpus")
+        .select([
+          "node_name",
+          "uuid",
+          "gpu_index",
+          "model",
+          "utilization_percent",
+          "memory_used_bytes",
+        ])
+        .where((eb) =>
+          eb.or([
+            eb("utilization_percent", "is not", null),
+            eb("memory_used_bytes", "is not", null),
+          ]),
+        )
+        .execute();
+      return rows.map((row) => ({
+        node: row.node_name,
+        uuid: row.uuid,
+        index: row.gpu_index,
+        model: row.model,
+        utilizationPercent: row.utilization_percent ?? undefined,
+        memoryUsedBytes: row.memory_used_bytes === null ? undefined : Number(row.memory_used_bytes),
+      }));
+    },
+
     async tasksByQueueAndState() {
       const rows = await db
         .selectFrom("tasks")

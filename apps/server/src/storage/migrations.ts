@@ -158,6 +158,12 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // What agents with real GPUs measure at each heartbeat.
+  "0004-gpu-memory-used": {
+    async up(db: Kysely<Database>) {
+      await db.schema.alterTable("gpus").addColumn("memory_used_bytes", "bigint").execute();
+    },
+  },
 };
 
 /** Applies every migration not yet applied; throws with the failing migration's name. */

@@ -116,6 +116,7 @@ export function createNodeStore(db: Kysely<Database>, options: NodeStoreOptions)
               unhealthy: 0,
               task_id: null,
               utilization_percent: null,
+              memory_used_bytes: null,
             })
             .onConflict((oc) =>
               oc.column("uuid").doUpdateSet({

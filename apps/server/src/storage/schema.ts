@@ -73,6 +73,7 @@ export interface GpuTable {
   unhealthy: number;
   task_id: string | null;
   utilization_percent: number | null;
+  memory_used_bytes: number | null;
 }
 
 /** A task; `seq` gives a stable, insertion-ordered key for pagination. */

@@ -16,6 +16,13 @@ export interface StartedTask {
   gpuIndices: number[];
 }
 
+/** What an agent measured of one real GPU. */
+export interface GpuMeasurement {
+  uuid: string;
+  utilizationPercent: number | undefined;
+  memoryUsedBytes: number | undefined;
+}
+
 /** Options of {@link createTaskExecutionStore}. */
 export interface TaskExecutionStoreOptions {
   /** A node whose last heartbeat is older than this is OFFLINE. */
@@ -42,11 +49,7 @@ export interface TaskExecutionStore {
   /** IDs of the tasks running on a node. */
   runningTaskIds(nodeName: string): Promise<string[]>;
   /** Records a heartbeat, with GPU utilisation when measured. */
-  recordHeartbeat(
-    nodeName: string,
-    utilization: { uuid: string; utilizationPercent: number | undefined }[],
-    now: Date,
-  ): Promise<void>;
+  recordHeartbeat(nodeName: string, measurements: GpuMeasurement[], now: Date): Promise<void>;
 }
 
 /** Creates the task execution store over the database. */
@@ -167,17 +170,20 @@ export function createTaskExecutionStore(
       return rows.map((row) => row.id);
     },
 
-    async recordHeartbeat(nodeName, utilization, now) {
+    async recordHeartbeat(nodeName, measurements, now) {
       await db.transaction().execute(async (tx) => {
         await tx
           .updateTable("nodes")
           .set({ last_heartbeat_time: now.getTime() })
           .where("name", "=", nodeName)
           .execute();
-        for (const gpu of utilization) {
+        for (const gpu of measurements) {
           await tx
             .updateTable("gpus")
-            .set({ utilization_percent: gpu.utilizationPercent ?? null })
+            .set({
+              utilization_percent: gpu.utilizationPercent ?? null,
+              memory_used_bytes: gpu.memoryUsedBytes ?? null,
+            })
             .where("uuid", "=", gpu.uuid)
             .where("node_name", "=", nodeName)
             .execute();
