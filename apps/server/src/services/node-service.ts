@@ -1,6 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
-import type { Scheduler } from "../scheduling/scheduler.js";
 import type { NodeService } from "@sherpa/proto";
+import type { Scheduler } from "../scheduling/scheduler.js";
 import type { NodeStore } from "../storage/node-store.js";
 import { decodePageToken } from "../storage/pagination.js";
 import { FieldViolations } from "./field-violations.js";

@@ -1,7 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
-import type { Scheduler } from "../scheduling/scheduler.js";
 import type { Queue as QueueMessage, QueueService } from "@sherpa/proto";
 import type { Queue } from "../domain/records.js";
+import type { Scheduler } from "../scheduling/scheduler.js";
 import { decodePageToken } from "../storage/pagination.js";
 import type { QueueChanges, QueueStore } from "../storage/queue-store.js";
 import { FieldViolations, requireMessage } from "./field-violations.js";

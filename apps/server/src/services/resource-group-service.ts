@@ -1,6 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
-import type { Scheduler } from "../scheduling/scheduler.js";
 import type { ResourceGroup as ResourceGroupMessage, ResourceGroupService } from "@sherpa/proto";
+import type { Scheduler } from "../scheduling/scheduler.js";
 import { decodePageToken } from "../storage/pagination.js";
 import type { ResourceGroupChanges, ResourceGroupStore } from "../storage/resource-group-store.js";
 import { FieldViolations, requireMessage } from "./field-violations.js";
