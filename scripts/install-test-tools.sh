@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the external tools Sherpa's tests use, on a bare Debian machine.
-# npm packages (buf, grpc-js, ...) come from `npm ci`; this script covers the rest:
-#   curl, openssl, prometheus + promtool (Debian), grpcurl and connectconformance (go install).
+# npm packages (buf, grpc-js, ...) come from `npm install`; this script covers the rest:
+#   curl, openssl, prometheus + promtool, chromium (Debian), grpcurl and connectconformance
+#   (go install).
 # Tests that need one of these tools skip with a message naming this script when
 # it is missing, except under CI=true, where a missing tool fails the test.
 # Go tools go to $(go env GOPATH)/bin; the tests look there as well as on PATH.
@@ -17,6 +18,8 @@ need curl curl
 need git git
 need openssl openssl
 need promtool prometheus
+# The browser interop test drives it with playwright-core.
+need chromium chromium
 # better-sqlite3 compiles from source when no prebuilt binary can be downloaded.
 need make make
 need g++ g++

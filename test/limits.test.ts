@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import { after, before, describe, test } from "node:test";
@@ -13,6 +14,8 @@ const maxMessageBytes = 1024;
 const maxDeadlineMs = 1000;
 const headersTimeoutMs = 1000;
 const maxConcurrentStreams = 7;
+/** Far more than socket buffers and HTTP/2 windows hold, so the client is still sending when answered. */
+const largeMessageBytes = 2 * 1024 * 1024;
 /** Every call of this file asks for less than the deadline cap. */
 const callTimeoutMs = 900;
 /** How much later than its timeout the server may cut a connection off. */
@@ -37,6 +40,33 @@ function closedWithin(socket: net.Socket, since: number, deadlineMs: number) {
   });
 }
 
+/** Resolves with the status, body and connection reuse of a Connect JSON POST over HTTP/1.1. */
+function postJson(agent: http.Agent, path: string, body: string) {
+  return new Promise<{ status: number; body: string; reusedSocket: boolean }>((resolve, reject) => {
+    const request = http.request(
+      `${serverBaseUrl()}${path}`,
+      { method: "POST", agent, headers: { "content-type": "application/json" }, timeout: 5000 },
+      (response) => {
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => {
+          text += chunk;
+        });
+        response.on("end", () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            body: text,
+            reusedSocket: request.reusedSocket,
+          }),
+        );
+      },
+    );
+    request.on("timeout", () => request.destroy(new Error(`no answer to ${path} within 5 s`)));
+    request.on("error", reject);
+    request.end(body);
+  });
+}
+
 /** Asserts that the call fails with a ConnectError of the code. */
 function rejectsWithCode(call: Promise<unknown>, code: Code) {
   return assert.rejects(call, (error) => {
@@ -45,9 +75,10 @@ function rejectsWithCode(call: Promise<unknown>, code: Code) {
   });
 }
 
-describe("limits", () => {
-  let server: StartedServer;
+let server: StartedServer;
+const serverBaseUrl = () => server.baseUrl;
 
+describe("limits", () => {
   before(async () => {
     server = await startServer({
       env: {
@@ -83,6 +114,29 @@ describe("limits", () => {
       await client.queues.listQueues({}, { timeoutMs: maxDeadlineMs - 100 });
     });
   }
+
+  test("over grpc: a 2 MiB message over the limit is answered while the client is still sending it", async () => {
+    const client = clientFor("grpc");
+    await rejectsWithCode(
+      client.tasks.submitTask({ argv: ["x".repeat(largeMessageBytes)] }),
+      Code.ResourceExhausted,
+    );
+  });
+
+  test("over HTTP/1.1: a 2 MiB message over the limit is answered and the connection serves the next call", async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const body = JSON.stringify({ argv: ["x".repeat(largeMessageBytes)] });
+      const rejected = await postJson(agent, "/sherpa.v1.TaskService/SubmitTask", body);
+      assert.equal(rejected.status, 429);
+      assert.equal(JSON.parse(rejected.body).code, "resource_exhausted");
+      const next = await postJson(agent, "/sherpa.v1.QueueService/ListQueues", "{}");
+      assert.equal(next.status, 200, next.body);
+      assert.equal(next.reusedSocket, true, "the next call should reuse the kept-alive connection");
+    } finally {
+      agent.destroy();
+    }
+  });
 
   test("calls rejected for their size or deadline are logged and counted like any other", {
     todo: "connect-es rejects these before any interceptor runs; see the operability issue note",

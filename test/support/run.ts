@@ -16,6 +16,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Written to the command's standard input, which is then closed. */
   input?: string;
+  /** Most bytes of stdout (and of stderr) kept; 1 MiB unless set. */
+  maxBufferBytes?: number;
 }
 
 /**
@@ -28,7 +30,12 @@ export function run(command: string, args: readonly string[], options: RunOption
     const child = execFile(
       command,
       args,
-      { cwd: options.cwd, timeout: options.timeoutMs ?? 10_000, encoding: "utf8" },
+      {
+        cwd: options.cwd,
+        timeout: options.timeoutMs ?? 10_000,
+        maxBuffer: options.maxBufferBytes ?? 1024 * 1024,
+        encoding: "utf8",
+      },
       (error, stdout, stderr) => {
         if (error === null) {
           resolve({ stdout, stderr, exitCode: 0 });

@@ -1,4 +1,4 @@
-import { Code, ConnectError, cors, createContextValues } from "@connectrpc/connect";
+import { cors } from "@connectrpc/connect";
 import { fastifyConnectPlugin } from "@connectrpc/connect-fastify";
 import fastifyCors from "@fastify/cors";
 import fastifyWebsocket from "@fastify/websocket";
@@ -12,16 +12,11 @@ import {
   createGrpcServerMetrics,
   createHealthService,
   createHealthStatus,
-  createListener,
-  createMetricsInterceptor,
   createReflectionServices,
-  createRpcLoggingInterceptor,
-  type Listener,
-  peerAddressKey,
-  requestIdKey,
-  resolveRequestId,
+  createRpcApp,
+  observedRpcOptions,
 } from "@sherpa/server-kit";
-import Fastify, { type FastifyInstance, LogController } from "fastify";
+import Fastify, { type FastifyInstance } from "fastify";
 import { sql } from "kysely";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import type { ServerConfig } from "./config.js";
@@ -32,6 +27,7 @@ import { registerProbeRoutes } from "./http/probe-routes.js";
 import { registerUnknownRouteHandler } from "./http/unknown-route-handler.js";
 import { registerWebSocketRoutes } from "./http/websocket-routes.js";
 import { registerDomainMetrics } from "./metrics/domain-metrics.js";
+import { callLimitsFrom, listenerOptionsFrom } from "./rpc-limits.js";
 import { createDomainErrorInterceptor } from "./services/domain-error-interceptor.js";
 import { sherpaServices } from "./services/sherpa-routes.js";
 import { openDatabase } from "./storage/database.js";
@@ -66,23 +62,9 @@ export async function buildServer(
   options: BuildServerOptions = {},
 ): Promise<SherpaServer> {
   const now = options.now ?? (() => new Date());
-  const tls = readTlsFiles(config);
-  let listener: Listener | undefined;
-  const app = Fastify({
+  const app = createRpcApp({
     logger: loggerOptions(config.logLevel),
-    // One line per RPC comes from the logging interceptor instead.
-    logController: new LogController({ disableRequestLogging: true }),
-    genReqId: (request) => resolveRequestId(firstHeader(request.headers["x-request-id"])),
-    serverFactory: (handler) => {
-      listener = createListener(handler, {
-        tls,
-        maxConcurrentStreams: config.maxConcurrentStreams,
-        firstBytesTimeoutMs: config.headersTimeoutMs,
-        headersTimeoutMs: config.headersTimeoutMs,
-        idleTimeoutMs: config.idleTimeoutMs,
-      });
-      return listener.server;
-    },
+    listener: listenerOptionsFrom(config, readTlsFiles(config)),
   });
   const db = await openDatabase({ dataDir: config.dataDir }).catch(async (error: unknown) => {
     await app.close();
@@ -155,6 +137,7 @@ export async function buildServer(
     bufferLimitBytes: config.webSocketBufferBytes,
     logger: app.log,
   });
+  const observed = observedRpcOptions(app, createGrpcServerMetrics(registry));
   await app.register(fastifyConnectPlugin, {
     routes: (router) => {
       controlPlane.routes(router);
@@ -162,17 +145,9 @@ export async function buildServer(
       router.service(ServerReflectionV1, reflection.v1);
       router.service(ServerReflectionV1alpha, reflection.v1alpha);
     },
-    interceptors: [
-      createRpcLoggingInterceptor({ logger: app.log }),
-      createMetricsInterceptor(createGrpcServerMetrics(registry)),
-      domainErrors,
-    ],
-    contextValues: (request) =>
-      createContextValues().set(requestIdKey, request.id).set(peerAddressKey, request.ip),
-    readMaxBytes: config.maxMessageBytes,
-    maxTimeoutMs: config.maxDeadlineMs,
-    shutdownTimeoutMs: config.shutdownGraceMs,
-    shutdownError: new ConnectError("server is shutting down", Code.Unavailable),
+    ...observed,
+    interceptors: [...observed.interceptors, domainErrors],
+    ...callLimitsFrom(config),
   });
   registerProbeRoutes(app, async () => {
     if (draining) {
@@ -198,7 +173,6 @@ export async function buildServer(
   });
   app.addHook("preClose", (done) => {
     startDraining();
-    listener?.beginClosing();
     // Streams still open when the grace period ends are told to come back later.
     setTimeout(() => health.close(), config.shutdownGraceMs).unref();
     done();
@@ -217,8 +191,4 @@ export async function buildServer(
 function loggerOptions(level: string) {
   // People at a terminal get readable lines; pipes and log collectors get JSON.
   return process.stdout.isTTY ? { level, transport: { target: "pino-pretty" } } : { level };
-}
-
-function firstHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
