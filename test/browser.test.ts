@@ -104,6 +104,14 @@ test("the SDK's browser build, in Chromium on another origin than the server", a
         // The preflight failed, so the call itself was never sent: no RPC was logged.
         assert.ok(server.logLines().every((line) => line.requestId !== requestId));
       }
+      // Browsers apply no CORS to WebSockets; the server refuses the upgrade itself.
+      const tail = await callSherpaPage(
+        foreignPage,
+        "tailWebSocket",
+        `${webSocketUrl}/v1/tasks/${taskId}/logs`,
+      );
+      assert.deepEqual(tail.frames, []);
+      assert.equal(tail.closeCode, 1006);
     },
   );
 });

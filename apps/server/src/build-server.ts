@@ -135,6 +135,7 @@ export async function buildServer(
     logs: controlPlane.stores.logs,
     events: controlPlane.events,
     bufferLimitBytes: config.webSocketBufferBytes,
+    allowedOrigins: config.corsOrigins,
     logger: app.log,
   });
   const observed = observedRpcOptions(app, createGrpcServerMetrics(registry));

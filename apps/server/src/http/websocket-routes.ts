@@ -12,6 +12,7 @@ import { watchTaskEvents } from "../events/watch-task-events.js";
 import { toLogLineMessage, toTaskMessage } from "../services/task-message.js";
 import type { TaskLogStore } from "../storage/task-log-store.js";
 import type { TaskStore } from "../storage/task-store.js";
+import { rejectForeignOrigins } from "./reject-foreign-origins.js";
 
 /** Close codes of Sherpa's WebSockets, besides 1000 (done) and 1001 (server shutting down). */
 export const webSocketCloseCodes = {
@@ -29,6 +30,8 @@ export interface WebSocketRoutesDeps {
   events: TaskEventHub;
   /** Most bytes queued for one slow client before its socket is closed with 4429. */
   bufferLimitBytes: number;
+  /** Web page origins that may open these WebSockets (SHERPA_CORS_ORIGINS); `*` allows any. */
+  allowedOrigins: readonly string[];
   logger: { error(details: object, message: string): void };
 }
 
@@ -47,11 +50,13 @@ const taskStates: Record<string, TaskState> = {
  * `{"type":"lines","lines":[LogLine JSON...]}` frames, then `{"type":"end","task":Task}`
  * and closes with 1000; `/v1/events?queue=Q&task_id=ID&state=running&include_current=true`
  * sends `{"type":"task","current":bool,"task":Task}` frames until the client closes.
+ * Upgrades from web pages of other origins than `allowedOrigins` get 403.
  */
 export function registerWebSocketRoutes(app: FastifyInstance, deps: WebSocketRoutesDeps): void {
+  const preValidation = rejectForeignOrigins(deps.allowedOrigins);
   app.get<{ Params: { id: string }; Querystring: Record<string, string | string[]> }>(
     "/v1/tasks/:id/logs",
-    { websocket: true },
+    { websocket: true, preValidation },
     (socket, request) => {
       const offset = Number(single(request.query.offset) ?? "0");
       if (!Number.isInteger(offset) || offset < 0) {
@@ -75,7 +80,7 @@ export function registerWebSocketRoutes(app: FastifyInstance, deps: WebSocketRou
 
   app.get<{ Querystring: Record<string, string | string[]> }>(
     "/v1/events",
-    { websocket: true },
+    { websocket: true, preValidation },
     (socket, request) => {
       const states = list(request.query.state).map((state) => taskStates[state.toLowerCase()]);
       if (states.some((state) => state === undefined)) {
