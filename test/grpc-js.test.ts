@@ -1,10 +1,15 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { after, before, describe, test } from "node:test";
+import { timestampMs } from "@bufbuild/protobuf/wkt";
 import * as grpc from "@grpc/grpc-js";
 import { loadSync, type MethodDefinition, type ServiceDefinition } from "@grpc/proto-loader";
-import { createSherpaClient } from "@sherpa/sdk";
+import { NodeState, TaskState } from "@sherpa/proto";
+import { createSherpaClient, type SherpaClient } from "@sherpa/sdk";
+import { pollUntil } from "./support/poll-until.js";
 import { protoDir, protoVendorDir } from "./support/repo-paths.js";
 import { type StartedServer, startServer } from "./support/start-server.js";
+import { waitForTaskEnd } from "./support/wait-for-task.js";
 
 /** The fields of sherpa.v1.Task this test reads, as proto-loader decodes them. */
 interface TaskObject {
@@ -12,6 +17,17 @@ interface TaskObject {
   queue: string;
   state: string;
   argv: string[];
+}
+
+/** sherpa.v1.StreamTaskLogsResponse as proto-loader decodes it; int64 stays a Long. */
+interface LogsObject {
+  lines: { offset: { toString(): string }; stream: string; text: string }[];
+}
+
+/** sherpa.v1.WatchTasksResponse as proto-loader decodes it. */
+interface WatchObject {
+  task: TaskObject;
+  current: boolean;
 }
 
 // Loaded from the .proto source, not the generated code, so that grpc-js is a
@@ -45,6 +61,26 @@ function callUnary<Response>(client: grpc.Client, name: string, request: object)
       },
     );
   });
+}
+
+/** Starts a server-streaming call; its 15 s deadline turns a stream that never ends into a failure. */
+function callServerStream<Response>(
+  client: grpc.Client,
+  name: string,
+  request: object,
+  metadata = new grpc.Metadata(),
+): grpc.ClientReadableStream<Response> {
+  const { path, requestSerialize, responseDeserialize } = method(name);
+  return client.makeServerStreamRequest(
+    path,
+    requestSerialize,
+    responseDeserialize,
+    request,
+    metadata,
+    {
+      deadline: Date.now() + 15_000,
+    },
+  ) as grpc.ClientReadableStream<Response>;
 }
 
 describe("@grpc/grpc-js over h2c on the shared port", () => {
@@ -89,5 +125,91 @@ describe("@grpc/grpc-js over h2c on the shared port", () => {
       assert.match(status.details, /no-such-task/);
       return true;
     });
+  });
+});
+
+describe("@grpc/grpc-js consuming server streams of a running task", () => {
+  let server: StartedServer;
+  let client: grpc.Client;
+  let sdk: SherpaClient;
+
+  before(async () => {
+    server = await startServer({ env: { SHERPA_EMBEDDED_AGENT: "true" } });
+    client = new grpc.Client(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
+    sdk = createSherpaClient({ baseUrl: server.baseUrl, timeoutMs: 5000 });
+    await pollUntil(
+      () => sdk.nodes.listNodes({}),
+      ({ nodes }) => nodes.some((node) => node.state === NodeState.READY),
+      { what: "the embedded agent's node to be READY" },
+    );
+  });
+  after(async () => {
+    client?.close();
+    await server?.stop();
+  });
+
+  test("StreamTaskLogs with follow gives 'data' while the task prints, then 'end' and status OK", async () => {
+    // 0.3 s between lines, so that the first one arrives well before the task ends.
+    const { task: submitted } = await sdk.tasks.submitTask({
+      argv: ["sh", "-c", "for i in 1 2 3; do echo line $i; sleep 0.3; done"],
+    });
+    assert.ok(submitted);
+
+    const call = callServerStream<LogsObject>(client, "StreamTaskLogs", {
+      id: submitted.id,
+      follow: true,
+    });
+    const events: string[] = [];
+    let firstLineAt = Number.POSITIVE_INFINITY;
+    call.on("data", ({ lines }: LogsObject) => {
+      firstLineAt = Math.min(firstLineAt, Date.now());
+      events.push(...lines.map((line) => `${line.offset} ${line.stream} ${line.text}`));
+    });
+    call.once("end", () => events.push("end"));
+    // grpc-js emits 'status' and 'end' in either order; an 'error' rejects both.
+    const [, [status]] = await Promise.all([once(call, "end"), once(call, "status")]);
+
+    assert.equal((status as grpc.StatusObject).code, grpc.status.OK);
+    assert.deepEqual(events, [
+      "0 LOG_STREAM_STDOUT line 1",
+      "1 LOG_STREAM_STDOUT line 2",
+      "2 LOG_STREAM_STDOUT line 3",
+      "end",
+    ]);
+    const task = await waitForTaskEnd(sdk, submitted.id);
+    assert.equal(task.state, TaskState.SUCCEEDED, task.stateReason);
+    assert.ok(task.endTime);
+    const endedAt = timestampMs(task.endTime);
+    assert.ok(
+      firstLineAt < endedAt,
+      `the first line came ${firstLineAt - endedAt} ms after the end`,
+    );
+  });
+
+  test("WatchTasks cancelled by the client ends with CANCELLED, logged by the server as Canceled", async () => {
+    const { task: watched } = await sdk.tasks.submitTask({ argv: ["true"] });
+    assert.ok(watched);
+    const requestId = "grpc-js-watch-cancel";
+    const metadata = new grpc.Metadata();
+    metadata.set("x-request-id", requestId);
+
+    const call = callServerStream<WatchObject>(
+      client,
+      "WatchTasks",
+      { taskIds: [watched.id], includeCurrent: true },
+      metadata,
+    );
+    const [first] = (await once(call, "data")) as [WatchObject];
+    assert.equal(first.task.id, watched.id);
+    assert.equal(first.current, true);
+    const failed = once(call, "error");
+    call.cancel();
+
+    const [error] = (await failed) as [grpc.ServiceError];
+    assert.equal(error.code, grpc.status.CANCELLED, String(error));
+    const line = await server.waitForLogLine((entry) => entry.requestId === requestId);
+    assert.equal(line.rpc, "sherpa.v1.TaskService/WatchTasks");
+    assert.equal(line.code, "Canceled");
+    assert.equal(line.msg, "rpc finished");
   });
 });

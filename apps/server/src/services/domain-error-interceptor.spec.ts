@@ -31,6 +31,27 @@ describe("createDomainErrorInterceptor", () => {
     });
   });
 
+  it("gives streaming calls the same codes: an unknown task is NotFound, not Internal", async () => {
+    api = await createTestTransport();
+    const transport = api;
+    const drain = async (messages: AsyncIterable<unknown>) => {
+      for await (const _ of messages) {
+        // Only the error matters.
+      }
+    };
+    await rejectsWithCode(
+      drain(transport.tasks.streamTaskLogs({ id: "missing", follow: true })),
+      Code.NotFound,
+      /missing/,
+    );
+    await rejectsWithCode(
+      drain(transport.tasks.watchTasks({ taskIds: ["missing"], includeCurrent: true })),
+      Code.NotFound,
+      /missing/,
+    );
+    assert.deepEqual(api.loggedErrors, []);
+  });
+
   it("passes a ConnectError thrown by a handler through unchanged, without logging", async () => {
     api = await createTestTransport({
       wrapStores: (stores) => ({

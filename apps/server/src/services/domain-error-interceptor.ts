@@ -16,16 +16,29 @@ const codeOfKind: Record<Exclude<DomainErrorKind, "invalid-argument">, Code> = {
 /**
  * The one place where errors become Connect errors: a DomainError gets its
  * code, a ConnectError passes through, and anything else is logged with its
- * stack and reaches the caller as Internal without internals.
+ * stack and reaches the caller as Internal without internals. Streaming
+ * handlers fail while their responses are read, so their stream is mapped too.
  */
 export function createDomainErrorInterceptor(logger: ErrorLogger): Interceptor {
   return (next) => async (request) => {
+    const map = (error: unknown) => toConnectError(error, logger, request.url);
+    let response: Awaited<ReturnType<typeof next>>;
     try {
-      return await next(request);
+      response = await next(request);
     } catch (error) {
-      throw toConnectError(error, logger, request.url);
+      throw map(error);
     }
+    return response.stream ? { ...response, message: mapErrors(response.message, map) } : response;
   };
+}
+
+/** Passes the messages through, turning an error of the stream into `map(error)`. */
+async function* mapErrors<T>(messages: AsyncIterable<T>, map: (error: unknown) => ConnectError) {
+  try {
+    yield* messages;
+  } catch (error) {
+    throw map(error);
+  }
 }
 
 function toConnectError(error: unknown, logger: ErrorLogger, url: string): ConnectError {

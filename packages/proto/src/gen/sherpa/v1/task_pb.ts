@@ -583,7 +583,7 @@ export type LogLine = Message<"sherpa.v1.LogLine"> & {
   text: string;
 
   /**
-   * When the agent read the line.
+   * When the server stored the line: lines the agent uploads together share a time.
    *
    * @generated from field: google.protobuf.Timestamp time = 4;
    */
