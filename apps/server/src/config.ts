@@ -231,7 +231,7 @@ export const settings: readonly Setting<keyof ServerConfig>[] = [
     flag: "cors-origins",
     defaultValue: "",
     description:
-      "Comma-separated browser origins allowed by CORS; empty disables CORS, * allows any.",
+      "Comma-separated browser origins allowed by CORS and to open WebSockets; empty disables CORS, * allows any.",
     parse: originList,
     allowed: "empty, *, or origins like https://app.example.com,http://localhost:5173",
   },
