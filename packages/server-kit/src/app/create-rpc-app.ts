@@ -6,7 +6,6 @@ import {
   type ListenerOptions,
 } from "../listener/create-listener.js";
 import { resolveRequestId } from "../logging/resolve-request-id.js";
-import { releaseUnreadRequestBody } from "./release-unread-request-body.js";
 
 /** Options of {@link createRpcApp}. */
 export interface RpcAppOptions {
@@ -20,10 +19,9 @@ export interface RpcAppOptions {
  * Creates the Fastify app an RPC server is built on, not yet listening: one
  * server-kit listener for HTTP/1.1 and HTTP/2 (h2c or TLS with ALPN) on one
  * port; request ids taken from `x-request-id` or generated; no access log line
- * per request, because the RPC logging interceptor writes one per call; a
- * request body the answer left unread (a message over the size limit) drained
- * after the answer so the client can read it; and HTTP/2 sessions told to go
- * away (GOAWAY) and idle keep-alive connections closed when the app closes.
+ * per request, because the RPC logging interceptor writes one per call; and
+ * HTTP/2 sessions told to go away (GOAWAY) and idle keep-alive connections
+ * closed when the app closes.
  */
 export function createRpcApp(options: RpcAppOptions): FastifyInstance<http.Server> {
   let listener: Listener | undefined;
@@ -35,10 +33,6 @@ export function createRpcApp(options: RpcAppOptions): FastifyInstance<http.Serve
       listener = createListener(handler, options.listener);
       return listener.server;
     },
-  });
-  app.addHook("onRequest", (request, reply, done) => {
-    releaseUnreadRequestBody(request.raw, reply.raw);
-    done();
   });
   // Without this, open HTTP/2 sessions and keep-alive connections hold close() up.
   app.addHook("preClose", (done) => {

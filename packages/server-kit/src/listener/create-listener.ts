@@ -2,6 +2,7 @@ import http from "node:http";
 import http2 from "node:http2";
 import type { Socket } from "node:net";
 import tls from "node:tls";
+import { releaseUnreadRequestBody } from "./release-unread-request-body.js";
 
 /** The connection preface every HTTP/2 client sends first (RFC 9113, section 3.4). */
 const http2Preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
@@ -47,7 +48,9 @@ export interface Listener {
  * has no built-in for in cleartext. Without TLS, each new connection is sniffed:
  * the HTTP/2 preface (h2c with prior knowledge) sends it to an HTTP/2 server,
  * anything else to the HTTP/1.1 server. With TLS, the protocol agreed by ALPN
- * decides. Both servers call the same handler.
+ * decides. Both servers call the same handler. A request body the answer left
+ * unread (a message over the size limit) is drained once the answer is sent,
+ * so that a client still uploading can read it.
  */
 export function createListener(
   handler: http.RequestListener,
@@ -57,7 +60,10 @@ export function createListener(
   // Node enforces the headers timeout only when it checks connections, every 30 s by default.
   const http1Server = http.createServer(
     { connectionsCheckingInterval: Math.max(100, Math.min(1000, headersTimeoutMs / 2)) },
-    handler,
+    (request, response) => {
+      releaseUnreadRequestBody(request, response);
+      handler(request, response);
+    },
   );
   http1Server.headersTimeout = headersTimeoutMs;
   http1Server.requestTimeout = options.requestTimeoutMs ?? 300_000;
@@ -70,7 +76,10 @@ export function createListener(
   ) => void;
   const http2Server = http2.createServer(
     { settings: { maxConcurrentStreams: options.maxConcurrentStreams ?? 100 } },
-    http2Handler,
+    (request, response) => {
+      releaseUnreadRequestBody(request, response);
+      http2Handler(request, response);
+    },
   );
   http2Server.setTimeout(options.idleTimeoutMs ?? 60_000);
   const sessions = new Set<http2.ServerHttp2Session>();

@@ -30,6 +30,10 @@ export function releaseUnreadRequestBody(
 
 /** Reads `source` and drops what it reads until `isDone()`. */
 function drainUnless(source: Readable, isDone: () => boolean) {
+  // The common case: the handler read the whole request.
+  if (isDone()) {
+    return;
+  }
   // Whoever stopped reading still pauses the source after each chunk it refuses.
   const onPause = () => setImmediate(drainOnce);
   const drainOnce = () => {
