@@ -50,6 +50,33 @@ describe("createSherpaClient (browser)", () => {
     });
   }
 
+  it("sends the token option as a bearer authorization header", async () => {
+    const client = createSherpaClient({
+      baseUrl: server?.baseUrl ?? "",
+      token: () => testAuthorization.replace(/^Bearer /, ""),
+    });
+    const { task } = await client.tasks.getTask({ id: "task-8" });
+    assert.equal(task?.id, "task-8");
+  });
+
+  it("does not read SHERPA_TOKEN, which browsers do not have", async () => {
+    const saved = process.env.SHERPA_TOKEN;
+    process.env.SHERPA_TOKEN = testAuthorization.replace(/^Bearer /, "");
+    try {
+      const client = createSherpaClient({ baseUrl: server?.baseUrl ?? "" });
+      await assert.rejects(
+        client.tasks.getTask({ id: "task-9" }),
+        (error) => error instanceof ConnectError && error.code === Code.Unauthenticated,
+      );
+    } finally {
+      if (saved === undefined) {
+        delete process.env.SHERPA_TOKEN;
+      } else {
+        process.env.SHERPA_TOKEN = saved;
+      }
+    }
+  });
+
   it('refuses protocol "grpc", which browsers cannot speak', () => {
     assert.throws(
       () => createSherpaClient({ baseUrl: "https://sherpa.example.com", protocol: "grpc" }),

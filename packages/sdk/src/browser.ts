@@ -14,6 +14,7 @@ export type {
   TaskServiceClient,
 } from "./gen/sherpa_clients_pb.js";
 export { createSherpaServiceClients } from "./gen/sherpa_clients_pb.js";
+export type { SherpaToken } from "./token-interceptor.js";
 
 /** A typed client for every Sherpa service: `client.tasks`, `client.queues`, ... */
 export type SherpaClient = SherpaServiceClients;

@@ -89,6 +89,12 @@ describe("resolveClientOptions", () => {
     { options: { baseUrl, timeoutMs: -1 }, message: /option "timeoutMs"/ },
     { options: { baseUrl, timeoutMs: Number.NaN }, message: /option "timeoutMs"/ },
     { options: { baseUrl, timeoutMs: Number.POSITIVE_INFINITY }, message: /option "timeoutMs"/ },
+    { options: { baseUrl, token: "" }, message: /option "token" must be a non-empty string/ },
+    { options: { baseUrl, token: 42 }, message: /option "token" must be a non-empty string/ },
+    {
+      options: { baseUrl, token: "t", headers: { Authorization: "Bearer x" } },
+      message: /options "token" and "headers" both set the authorization header/,
+    },
   ];
   for (const { options, message } of invalid) {
     it(`rejects ${JSON.stringify(options)}`, () => {

@@ -1,5 +1,6 @@
 import type { Interceptor } from "@connectrpc/connect";
 import { createHeadersInterceptor } from "./headers-interceptor.js";
+import { createTokenInterceptor, type SherpaToken } from "./token-interceptor.js";
 
 /** The wire protocol a client speaks: Connect, gRPC or gRPC-Web. */
 export type SherpaProtocol = "connect" | "grpc" | "grpc-web";
@@ -33,11 +34,20 @@ export interface SherpaClientBaseOptions {
    * A call's own `timeoutMs` overrides it.
    */
   timeoutMs?: number;
+  /**
+   * The bearer token sent as `authorization: Bearer <token>` with every call,
+   * or a function returning it, called before each call (so a token that
+   * rotates works). An `authorization` header in a call's own options wins.
+   * The Node.js entry point reads `SHERPA_TOKEN` when neither `token` nor an
+   * `authorization` header in `headers` is given; the browser one does not.
+   */
+  token?: SherpaToken;
   /** Interceptors run on every call, the first one outermost. */
   interceptors?: Interceptor[];
   /**
-   * Headers sent with every call, for example `{ authorization: "Bearer ..." }`.
-   * A header given in a call's own options wins over one given here.
+   * Headers sent with every call, for example `{ "x-request-source": "nightly" }`.
+   * A header given in a call's own options wins over one given here. Give the
+   * bearer token as `token` rather than as an `authorization` header here.
    */
   // Spelled out instead of HeadersInit because that global exists only in the DOM lib.
   headers?: ConstructorParameters<typeof Headers>[0];
@@ -55,7 +65,7 @@ export interface ResolvedClientOptions {
   useBinaryFormat: boolean;
   /** The transport's default deadline; undefined for none. */
   defaultTimeoutMs: number | undefined;
-  /** The interceptors, the one adding `headers` first when headers are given. */
+  /** The interceptors: the one adding `headers`, then the one adding `token`, then the caller's. */
   interceptors: Interceptor[];
 }
 
@@ -66,9 +76,14 @@ const defaultTimeoutMs = 30_000;
 /**
  * Validates client options and fills in their defaults. Throws an Error naming
  * the option at fault, so that a misconfigured client fails when it is created
- * rather than on its first call.
+ * rather than on its first call. `fallbackToken` (the Node.js entry point's
+ * `SHERPA_TOKEN`) is used when neither `token` nor an `authorization` header
+ * is given.
  */
-export function resolveClientOptions(options: SherpaClientBaseOptions): ResolvedClientOptions {
+export function resolveClientOptions(
+  options: SherpaClientBaseOptions,
+  fallbackToken?: string,
+): ResolvedClientOptions {
   const protocol = options.protocol ?? "connect";
   if (!protocols.includes(protocol)) {
     throw new Error(
@@ -82,6 +97,7 @@ export function resolveClientOptions(options: SherpaClientBaseOptions): Resolved
     );
   }
   const headers = options.headers === undefined ? [] : [createHeadersInterceptor(options.headers)];
+  const token = resolveToken(options, fallbackToken);
   return {
     baseUrl: validateBaseUrl(options.baseUrl),
     protocol,
@@ -89,8 +105,35 @@ export function resolveClientOptions(options: SherpaClientBaseOptions): Resolved
     useBinaryFormat: options.useBinaryFormat ?? protocol !== "connect",
     // connect-es treats a timeout of 0 as already expired, so "no deadline" must be undefined.
     defaultTimeoutMs: timeoutMs === 0 ? undefined : timeoutMs,
-    interceptors: [...headers, ...(options.interceptors ?? [])],
+    interceptors: [
+      ...headers,
+      ...(token === undefined ? [] : [createTokenInterceptor(token)]),
+      ...(options.interceptors ?? []),
+    ],
   };
+}
+
+function resolveToken(
+  options: SherpaClientBaseOptions,
+  fallbackToken: string | undefined,
+): SherpaToken | undefined {
+  const { token } = options;
+  const headerAuthorization = new Headers(options.headers).has("authorization");
+  if (token === undefined) {
+    return headerAuthorization || fallbackToken === "" ? undefined : fallbackToken;
+  }
+  // The token itself is left out of these messages: it is a secret.
+  if (typeof token !== "function" && (typeof token !== "string" || token === "")) {
+    throw new Error(
+      'createSherpaClient: option "token" must be a non-empty string or a function returning one',
+    );
+  }
+  if (headerAuthorization) {
+    throw new Error(
+      'createSherpaClient: options "token" and "headers" both set the authorization header; give only "token"',
+    );
+  }
+  return token;
 }
 
 function validateBaseUrl(baseUrl: string): string {

@@ -21,6 +21,8 @@ const cases: { protocol: SherpaProtocol; httpVersion?: SherpaHttpVersion; server
     { protocol: "grpc", server: "2" },
   ];
 
+const testToken = testAuthorization.replace(/^Bearer /, "");
+
 function hasCode(code: Code) {
   return (error: unknown) => error instanceof ConnectError && error.code === code;
 }
@@ -71,6 +73,17 @@ describe("createSherpaClient (Node.js)", () => {
         assert.equal(task?.id, "task-1");
       });
 
+      it("sends the token option as a bearer authorization header", async () => {
+        const client = createSherpaClient({
+          baseUrl: servers.get(server)?.baseUrl ?? "",
+          protocol,
+          httpVersion,
+          token: testToken,
+        });
+        const { task } = await client.tasks.getTask({ id: "task-2" });
+        assert.equal(task?.id, "task-2");
+      });
+
       it("fails with DeadlineExceeded when the server is slower than timeoutMs", async () => {
         const started = performance.now();
         await assert.rejects(
@@ -82,8 +95,78 @@ describe("createSherpaClient (Node.js)", () => {
     });
   }
 
+  describe("token", () => {
+    const baseUrl = () => servers.get("1.1")?.baseUrl ?? "";
+    let savedEnvToken: string | undefined;
+    before(() => {
+      savedEnvToken = process.env.SHERPA_TOKEN;
+    });
+    after(() => {
+      restoreEnvToken(savedEnvToken);
+    });
+
+    it("calls a token function before every call, so a rotated token is used", async () => {
+      const tokens = [testToken, "rotated-away"];
+      let calls = 0;
+      const client = createSherpaClient({ baseUrl: baseUrl(), token: () => tokens[calls++] ?? "" });
+      await client.tasks.getTask({ id: "task-3" });
+      await assert.rejects(client.tasks.getTask({ id: "task-3" }), hasCode(Code.Unauthenticated));
+      assert.equal(calls, 2);
+    });
+
+    it("awaits a token function that returns a promise", async () => {
+      const client = createSherpaClient({ baseUrl: baseUrl(), token: async () => testToken });
+      const { task } = await client.tasks.getTask({ id: "task-4" });
+      assert.equal(task?.id, "task-4");
+    });
+
+    it("lets an authorization header in the call's options win over the token", async () => {
+      const client = createSherpaClient({ baseUrl: baseUrl(), token: "wrong" });
+      const { task } = await client.tasks.getTask(
+        { id: "task-5" },
+        { headers: { authorization: testAuthorization } },
+      );
+      assert.equal(task?.id, "task-5");
+    });
+
+    it("sends SHERPA_TOKEN when no token is given", async () => {
+      process.env.SHERPA_TOKEN = testToken;
+      const client = createSherpaClient({ baseUrl: baseUrl() });
+      const { task } = await client.tasks.getTask({ id: "task-6" });
+      assert.equal(task?.id, "task-6");
+    });
+
+    it("prefers the token option, then an authorization header, to SHERPA_TOKEN", async () => {
+      process.env.SHERPA_TOKEN = "from-the-environment";
+      const byOption = createSherpaClient({ baseUrl: baseUrl(), token: testToken });
+      await byOption.tasks.getTask({ id: "task-7" });
+      const byHeader = createSherpaClient({
+        baseUrl: baseUrl(),
+        headers: { authorization: testAuthorization },
+      });
+      await byHeader.tasks.getTask({ id: "task-7" });
+    });
+
+    it("sends no token when SHERPA_TOKEN is empty", async () => {
+      process.env.SHERPA_TOKEN = "";
+      const client = createSherpaClient({ baseUrl: baseUrl() });
+      await assert.rejects(client.tasks.getTask({ id: "task-8" }), hasCode(Code.Unauthenticated));
+    });
+
+    it("fails a call, without sending it, when a token function returns an empty token", async () => {
+      const client = createSherpaClient({ baseUrl: baseUrl(), token: () => "" });
+      await assert.rejects(client.tasks.getTask({ id: "task-9" }), (error) => {
+        assert.ok(error instanceof ConnectError);
+        assert.equal(error.code, Code.Unauthenticated);
+        assert.match(error.rawMessage, /option "token" returned no token/);
+        return true;
+      });
+    });
+  });
+
   const invalid: { name: string; options: Parameters<typeof createSherpaClient>[0] }[] = [
     { name: "baseUrl", options: { baseUrl: "localhost:8080" } },
+    { name: "token", options: { baseUrl: "http://localhost", token: "" } },
     {
       name: "httpVersion",
       options: { baseUrl: "http://localhost", protocol: "grpc", httpVersion: "1.1" },
@@ -96,3 +179,11 @@ describe("createSherpaClient (Node.js)", () => {
     });
   }
 });
+
+function restoreEnvToken(saved: string | undefined): void {
+  if (saved === undefined) {
+    delete process.env.SHERPA_TOKEN;
+  } else {
+    process.env.SHERPA_TOKEN = saved;
+  }
+}

@@ -31,12 +31,16 @@ export interface SherpaClientOptions extends SherpaClientBaseOptions {
  * Creates a Sherpa client for Node.js that speaks Connect, gRPC or gRPC-Web over
  * the `http`, `https` or `http2` module. Throws if an option is invalid.
  *
+ * Without a `token` option (and without an `authorization` header in
+ * `headers`), the client sends the token in the `SHERPA_TOKEN` environment
+ * variable, read once here, when it is set and not empty.
+ *
  * @example
  * const sherpa = createSherpaClient({ baseUrl: "http://localhost:8080", protocol: "grpc" });
  * const { task } = await sherpa.tasks.getTask({ id: "t-1" });
  */
 export function createSherpaClient(options: SherpaClientOptions): SherpaClient {
-  const resolved = resolveClientOptions(options);
+  const resolved = resolveClientOptions(options, process.env.SHERPA_TOKEN);
   if (options.nodeOptions !== undefined && new URL(resolved.baseUrl).protocol !== "https:") {
     throw new Error(
       'createSherpaClient: option "nodeOptions" holds TLS settings and needs an https:// "baseUrl"',

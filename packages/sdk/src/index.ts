@@ -14,3 +14,4 @@ export type {
   TaskServiceClient,
 } from "./gen/sherpa_clients_pb.js";
 export { createSherpaServiceClients } from "./gen/sherpa_clients_pb.js";
+export type { SherpaToken } from "./token-interceptor.js";
