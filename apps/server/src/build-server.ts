@@ -1,4 +1,5 @@
-import { cors } from "@connectrpc/connect";
+import { hostname } from "node:os";
+import { cors, type Interceptor } from "@connectrpc/connect";
 import { fastifyConnectPlugin } from "@connectrpc/connect-fastify";
 import fastifyCors from "@fastify/cors";
 import fastifyWebsocket from "@fastify/websocket";
@@ -19,13 +20,26 @@ import {
 import Fastify, { type FastifyInstance } from "fastify";
 import { sql } from "kysely";
 import { collectDefaultMetrics, Registry } from "prom-client";
+import { createAuditLog } from "./access/audit-log.js";
+import { createAuthorizationInterceptor } from "./access/authorization-interceptor.js";
+import { bootstrapAdminToken } from "./access/bootstrap-admin-token.js";
+import { createAuthenticator } from "./access/create-authenticator.js";
+import { createOidcVerifier } from "./access/oidc-verifier.js";
+import { createPrincipal } from "./access/principal.js";
+import { principalKey } from "./access/principal-context.js";
+import { createRateLimitInterceptor } from "./access/rate-limit-interceptor.js";
+import { createRateLimiter } from "./access/rate-limiter.js";
+import { publicRpcPaths, rpcPolicies } from "./access/rpc-policies.js";
 import type { ServerConfig } from "./config.js";
 import { createControlPlane } from "./control-plane.js";
 import { createEmbeddedAgent } from "./embedded-agent.js";
+import { registerAuthentication, webSocketProtocol } from "./http/authentication-hook.js";
 import { registerMetricsRoute } from "./http/metrics-route.js";
 import { registerProbeRoutes } from "./http/probe-routes.js";
+import { requirePermission } from "./http/require-permission.js";
 import { registerUnknownRouteHandler } from "./http/unknown-route-handler.js";
 import { registerWebSocketRoutes } from "./http/websocket-routes.js";
+import { registerAccessMetrics } from "./metrics/access-metrics.js";
 import { registerDomainMetrics } from "./metrics/domain-metrics.js";
 import { callLimitsFrom, listenerOptionsFrom } from "./rpc-limits.js";
 import { createDomainErrorInterceptor } from "./services/domain-error-interceptor.js";
@@ -48,6 +62,8 @@ export interface SherpaServer {
   metricsApp: FastifyInstance | undefined;
   /** Reports NOT_SERVING (gRPC health) and 503 (`/readyz`) while calls keep being served. */
   startDraining(): void;
+  /** Whether this start made the first admin token (then main writes the CLI profile). */
+  madeAdminToken: boolean;
 }
 
 /**
@@ -70,12 +86,27 @@ export async function buildServer(
     await app.close();
     throw error;
   });
+  const embeddedNodeName = config.embeddedAgent
+    ? config.nodeName === ""
+      ? hostname()
+      : config.nodeName
+    : "";
   const controlPlane = createControlPlane(db, {
     nodeOfflineAfterMs: config.nodeOfflineAfterMs,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
+    embeddedNodeName,
     now,
     logger: app.log,
   });
+  const { credentials } = controlPlane.stores;
+  const madeAdminToken = await bootstrapAdminToken({
+    credentials,
+    file: config.adminTokenFile,
+    now,
+    logger: app.log,
+  });
+  warnIfCleartext(config, app.log);
+  const audit = createAuditLog(config.auditLog, now);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   // prom-client names these gauges with a _total suffix, which Prometheus reserves
@@ -89,6 +120,7 @@ export async function buildServer(
     registry.removeSingleMetric(name);
   }
   registerDomainMetrics(registry, createFleetCounts(db));
+  const accessMetrics = registerAccessMetrics(registry);
   const health = createHealthStatus(sherpaServices.map((service) => service.typeName));
   const reflection = createReflectionServices(
     [...sherpaServices, Health].map((service) => service.file),
@@ -103,10 +135,19 @@ export async function buildServer(
   };
 
   const domainErrors = createDomainErrorInterceptor(app.log);
+  const authorization = createAuthorizationInterceptor({ policies: rpcPolicies, audit });
+  const rateLimit = createRateLimitInterceptor({
+    limiter: createRateLimiter({
+      ratePerSecond: config.rateLimitPerSecond,
+      burst: config.rateLimitBurst,
+      now: () => now().getTime(),
+    }),
+    onLimited: (kind) => accessMetrics.rateLimited.inc({ reason: "rate", principal_kind: kind }),
+  });
   const embeddedAgent = config.embeddedAgent
     ? await createEmbeddedAgent(config, {
         routes: controlPlane.routes,
-        interceptors: [domainErrors],
+        interceptors: [actAsEmbeddedAgent(embeddedNodeName), authorization, domainErrors],
         logger: app.log.child({ component: "embedded-agent" }),
       })
     : undefined;
@@ -120,8 +161,39 @@ export async function buildServer(
       maxAge: 7200,
     });
   }
+  registerAuthentication(app, {
+    authenticator: createAuthenticator({
+      credentials,
+      jwt:
+        config.oidcIssuer === ""
+          ? undefined
+          : createOidcVerifier({
+              issuer: config.oidcIssuer,
+              audience: config.oidcAudience,
+              claim: config.oidcClaim,
+              claimPrefix: config.oidcClaimPrefix,
+              jwksCooldownMs: config.oidcJwksCooldownMs,
+              logger: app.log,
+            }),
+      now,
+    }),
+    failures: createRateLimiter({
+      ratePerSecond: config.authFailuresPerMinute / 60,
+      burst: config.authFailuresPerMinute,
+      now: () => now().getTime(),
+    }),
+    onLimited: () => accessMetrics.rateLimited.inc({ reason: "auth_failures", principal_kind: "" }),
+    audit,
+    publicPaths: new Set(["/healthz", "/readyz", ...publicRpcPaths]),
+    logger: app.log,
+  });
   await app.register(fastifyWebsocket, {
-    options: { maxPayload: 64 * 1024 },
+    options: {
+      maxPayload: 64 * 1024,
+      // Clients offer `sherpa.v1` beside their `bearer.<token>` entry; never echo the token.
+      handleProtocols: (protocols) =>
+        protocols.has(webSocketProtocol) ? webSocketProtocol : false,
+    },
     // Clients learn the server is going away (1001), not that their stream broke.
     preClose(done) {
       for (const client of this.websocketServer.clients) {
@@ -137,6 +209,7 @@ export async function buildServer(
     bufferLimitBytes: config.webSocketBufferBytes,
     allowedOrigins: config.corsOrigins,
     logger: app.log,
+    audit,
   });
   const observed = observedRpcOptions(app, createGrpcServerMetrics(registry));
   await app.register(fastifyConnectPlugin, {
@@ -147,7 +220,9 @@ export async function buildServer(
       router.service(ServerReflectionV1alpha, reflection.v1alpha);
     },
     ...observed,
-    interceptors: [...observed.interceptors, domainErrors],
+    contextValues: (request) =>
+      observed.contextValues(request).set(principalKey, request.principal),
+    interceptors: [...observed.interceptors, authorization, rateLimit, domainErrors],
     ...callLimitsFrom(config),
   });
   registerProbeRoutes(app, async () => {
@@ -159,7 +234,7 @@ export async function buildServer(
       () => "storage unreachable",
     );
   });
-  registerMetricsRoute(app, registry);
+  registerMetricsRoute(app, registry, requirePermission("metrics.read", audit));
   registerUnknownRouteHandler(app);
   const metricsApp = config.metricsAddr === "" ? undefined : Fastify({ logger: false });
   if (metricsApp !== undefined) {
@@ -185,8 +260,42 @@ export async function buildServer(
     await controlPlane.stop();
     await metricsApp?.close();
     await db.destroy();
+    audit.close();
   });
-  return { app, metricsApp, startDraining };
+  return { app, metricsApp, startDraining, madeAdminToken };
+}
+
+/** Makes the in-process agent's calls those of the embedded-agent principal of its node. */
+function actAsEmbeddedAgent(nodeName: string): Interceptor {
+  const principal = createPrincipal({
+    id: "embedded-agent",
+    kind: "embedded-agent",
+    subject: `node:${nodeName}`,
+    role: undefined,
+    queues: [],
+    nodeName,
+    labels: {},
+    expireTime: undefined,
+  });
+  return (next) => (request) => {
+    request.contextValues.set(principalKey, principal);
+    return next(request);
+  };
+}
+
+/** Credentials sent in the clear over a network can be read by anyone on the way. */
+function warnIfCleartext(
+  config: ServerConfig,
+  logger: { warn(details: object, message: string): void },
+) {
+  const loopback =
+    ["127.0.0.1", "::1", "localhost"].includes(config.host) || config.host.startsWith("127.");
+  if (!loopback && config.tlsCertFile === "") {
+    logger.warn(
+      { host: config.host },
+      "serving credentials over cleartext on a non-loopback address: anyone on the network path can read bearer tokens; set SHERPA_TLS_CERT and SHERPA_TLS_KEY, or put a TLS-terminating proxy in front",
+    );
+  }
 }
 
 function loggerOptions(level: string) {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { resolve } from "node:path";
 import { describe, it } from "node:test";
 import { ConfigError, loadConfig, type ServerConfig, settings } from "./config.js";
 
@@ -23,8 +24,8 @@ function configErrorOf(argv: string[], env: NodeJS.ProcessEnv = {}): string {
 
 describe("loadConfig", () => {
   it("uses the defaults when nothing is set", () => {
-    assert.deepEqual(configOf([]), {
-      host: "0.0.0.0",
+    assert.deepEqual(configOf([], { HOME: "/home/ada" }), {
+      host: "127.0.0.1",
       port: 8080,
       dataDir: "./data",
       logLevel: "info",
@@ -50,6 +51,17 @@ describe("loadConfig", () => {
       nodeName: "",
       nodeLabels: {},
       webSocketBufferBytes: 1024 * 1024,
+      adminTokenFile: resolve("data", "admin-token"),
+      cliProfile: "/home/ada/.config/sherpa/profile.json",
+      oidcIssuer: "",
+      oidcAudience: "",
+      oidcClaim: "groups",
+      oidcClaimPrefix: "sherpa:",
+      oidcJwksCooldownMs: 30_000,
+      auditLog: "data/audit.log",
+      rateLimitPerSecond: 100,
+      rateLimitBurst: 200,
+      authFailuresPerMinute: 30,
     });
   });
 
@@ -81,6 +93,17 @@ describe("loadConfig", () => {
       SHERPA_NODE_NAME: "gpu-01",
       SHERPA_NODE_LABELS: "gpu=t4,zone=lab",
       SHERPA_WEBSOCKET_BUFFER_BYTES: "4096",
+      SHERPA_ADMIN_TOKEN_FILE: "/etc/sherpa/admin-token",
+      SHERPA_CLI_PROFILE: "none",
+      SHERPA_OIDC_ISSUER: "https://login.example.com/",
+      SHERPA_OIDC_AUDIENCE: "sherpa",
+      SHERPA_OIDC_CLAIM: "roles",
+      SHERPA_OIDC_CLAIM_PREFIX: "gpu-",
+      SHERPA_OIDC_JWKS_COOLDOWN_MS: "0",
+      SHERPA_AUDIT_LOG: "/var/log/sherpa-audit.log",
+      SHERPA_RATE_LIMIT_PER_SECOND: "5",
+      SHERPA_RATE_LIMIT_BURST: "10",
+      SHERPA_AUTH_FAILURES_PER_MINUTE: "3",
     });
     assert.deepEqual(config, {
       host: "127.0.0.1",
@@ -109,6 +132,17 @@ describe("loadConfig", () => {
       nodeName: "gpu-01",
       nodeLabels: { gpu: "t4", zone: "lab" },
       webSocketBufferBytes: 4096,
+      adminTokenFile: "/etc/sherpa/admin-token",
+      cliProfile: "none",
+      oidcIssuer: "https://login.example.com",
+      oidcAudience: "sherpa",
+      oidcClaim: "roles",
+      oidcClaimPrefix: "gpu-",
+      oidcJwksCooldownMs: 0,
+      auditLog: "/var/log/sherpa-audit.log",
+      rateLimitPerSecond: 5,
+      rateLimitBurst: 10,
+      authFailuresPerMinute: 3,
     });
   });
 

@@ -1,3 +1,5 @@
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 /** Everything the server is configured with, validated at start. */
@@ -54,6 +56,28 @@ export interface ServerConfig {
   nodeLabels: Record<string, string>;
   /** Most bytes queued for a slow WebSocket client before it is closed with 4429. */
   webSocketBufferBytes: number;
+  /** Where the first-start admin token is written; empty for `<dataDir>/admin-token`. */
+  adminTokenFile: string;
+  /** The CLI profile written at start when missing; empty for the default path, `none` for none. */
+  cliProfile: string;
+  /** OIDC issuer URL whose JWTs are accepted; empty for none. */
+  oidcIssuer: string;
+  /** Audience the JWTs must be for. */
+  oidcAudience: string;
+  /** JWT claim holding roles and queue grants. */
+  oidcClaim: string;
+  /** Prefix of the claim's entries that mean something to Sherpa. */
+  oidcClaimPrefix: string;
+  /** Least time between two JWKS fetches when a JWT names an unknown key. */
+  oidcJwksCooldownMs: number;
+  /** The audit log file; `-` for stdout; empty for `<dataDir>/audit.log`. */
+  auditLog: string;
+  /** Calls per second each principal may make on average. */
+  rateLimitPerSecond: number;
+  /** Calls a principal may make at once after a quiet time. */
+  rateLimitBurst: number;
+  /** Failed authentications a peer address may make per minute before it is refused. */
+  authFailuresPerMinute: number;
 }
 
 /** One setting: its environment variable, its flag, its default and how to read it. */
@@ -117,8 +141,9 @@ export const settings: readonly Setting<keyof ServerConfig>[] = [
     key: "host",
     env: "SHERPA_HOST",
     flag: "host",
-    defaultValue: "0.0.0.0",
-    description: "Host or IP address to listen on.",
+    defaultValue: "127.0.0.1",
+    description:
+      "Host or IP address to listen on; loopback unless set (0.0.0.0 for every interface: then use TLS).",
     parse: (text) => (text.trim() === "" ? undefined : text.trim()),
     allowed: "a host name or IP address",
   },
@@ -359,6 +384,114 @@ export const settings: readonly Setting<keyof ServerConfig>[] = [
     parse: integerIn(1024, 256 * 1024 * 1024),
     allowed: "an integer from 1024 to 268435456",
   },
+  {
+    key: "adminTokenFile",
+    env: "SHERPA_ADMIN_TOKEN_FILE",
+    flag: "admin-token-file",
+    defaultValue: "",
+    description:
+      "File the admin token is written to (mode 0600) on first start; empty for <data dir>/admin-token.",
+    parse: anyText,
+    allowed: "empty or a file path",
+  },
+  {
+    key: "cliProfile",
+    env: "SHERPA_CLI_PROFILE",
+    flag: "cli-profile",
+    defaultValue: "",
+    description:
+      "CLI profile written at start when missing, pointing the sherpa CLI at this server and its admin token file; empty for $XDG_CONFIG_HOME/sherpa/profile.json (or ~/.config/sherpa/profile.json), none for no profile.",
+    parse: anyText,
+    allowed: "empty, none, or a file path",
+  },
+  {
+    key: "oidcIssuer",
+    env: "SHERPA_OIDC_ISSUER",
+    flag: "oidc-issuer",
+    defaultValue: "",
+    description:
+      "OIDC issuer URL whose bearer JWTs are accepted (discovery and JWKS are fetched from it); empty for none.",
+    parse: (text) =>
+      text === "" || /^https?:\/\/\S+$/.test(text) ? text.replace(/\/$/, "") : undefined,
+    allowed: "empty or an http(s):// URL",
+  },
+  {
+    key: "oidcAudience",
+    env: "SHERPA_OIDC_AUDIENCE",
+    flag: "oidc-audience",
+    defaultValue: "",
+    description: "Audience (aud) the JWTs must be issued for; required with SHERPA_OIDC_ISSUER.",
+    parse: anyText,
+    allowed: "empty or an audience",
+  },
+  {
+    key: "oidcClaim",
+    env: "SHERPA_OIDC_CLAIM",
+    flag: "oidc-claim",
+    defaultValue: "groups",
+    description:
+      "JWT claim (a string or a list) whose entries give roles (<prefix>admin, ...) and queue grants (<prefix>queue:NAME).",
+    parse: (text) => (text.trim() === "" ? undefined : text.trim()),
+    allowed: "a claim name",
+  },
+  {
+    key: "oidcClaimPrefix",
+    env: "SHERPA_OIDC_CLAIM_PREFIX",
+    flag: "oidc-claim-prefix",
+    defaultValue: "sherpa:",
+    description: "Prefix of the claim's entries meant for Sherpa, e.g. sherpa:submitter.",
+    parse: anyText,
+    allowed: "any text",
+  },
+  {
+    key: "oidcJwksCooldownMs",
+    env: "SHERPA_OIDC_JWKS_COOLDOWN_MS",
+    flag: "oidc-jwks-cooldown-ms",
+    defaultValue: "30000",
+    description:
+      "Least time between two JWKS fetches when a JWT names a key not yet known (key rotation).",
+    parse: integerIn(0, 24 * 60 * 60 * 1000),
+    allowed: "an integer from 0 to 86400000",
+  },
+  {
+    key: "auditLog",
+    env: "SHERPA_AUDIT_LOG",
+    flag: "audit-log",
+    defaultValue: "",
+    description:
+      "Audit log file: one JSON line per mutating or refused call; - for stdout; empty for <data dir>/audit.log.",
+    parse: anyText,
+    allowed: "empty, -, or a file path",
+  },
+  {
+    key: "rateLimitPerSecond",
+    env: "SHERPA_RATE_LIMIT_PER_SECOND",
+    flag: "rate-limit-per-second",
+    defaultValue: "100",
+    description:
+      "Calls per second each principal may make on average; more get ResourceExhausted with RetryInfo.",
+    parse: integerIn(1, 1_000_000),
+    allowed: "an integer from 1 to 1000000",
+  },
+  {
+    key: "rateLimitBurst",
+    env: "SHERPA_RATE_LIMIT_BURST",
+    flag: "rate-limit-burst",
+    defaultValue: "200",
+    description: "Calls a principal may make at once after a quiet time.",
+    parse: integerIn(1, 1_000_000),
+    allowed: "an integer from 1 to 1000000",
+  },
+  {
+    key: "authFailuresPerMinute",
+    env: "SHERPA_AUTH_FAILURES_PER_MINUTE",
+    flag: "auth-failures-per-minute",
+    defaultValue: "30",
+    description:
+      "Failed authentications a peer address may make per minute (as a burst) before its calls get ResourceExhausted.",
+    parse: integerIn(1, 1_000_000),
+    allowed: "an integer from 1 to 1000000",
+  },
 ];
 
 /** A configuration mistake; main prints it and exits with status 2. */
@@ -397,7 +530,24 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
   if (problems.length > 0) {
     throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
   }
-  return { kind: "config", config: config as ServerConfig };
+  return { kind: "config", config: withDerivedPaths(config as ServerConfig, env) };
+}
+
+/** Fills in the paths whose defaults depend on the data directory or the user's home. */
+function withDerivedPaths(config: ServerConfig, env: NodeJS.ProcessEnv): ServerConfig {
+  const inMemory = config.dataDir === ":memory:";
+  const configHome = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), ".config");
+  return {
+    ...config,
+    adminTokenFile:
+      config.adminTokenFile !== "" || inMemory
+        ? config.adminTokenFile
+        : resolve(config.dataDir, "admin-token"),
+    auditLog:
+      config.auditLog !== "" ? config.auditLog : inMemory ? "-" : join(config.dataDir, "audit.log"),
+    cliProfile:
+      config.cliProfile === "" ? join(configHome, "sherpa", "profile.json") : config.cliProfile,
+  };
 }
 
 /** Problems that involve more than one setting. */
@@ -410,6 +560,9 @@ function crossSettingProblems(config: ServerConfig): string[] {
     problems.push(
       "SHERPA_TLS_CLIENT_CA needs SHERPA_TLS_CERT and SHERPA_TLS_KEY (mTLS is on top of TLS)",
     );
+  }
+  if ((config.oidcIssuer === "") !== (config.oidcAudience === "")) {
+    problems.push("SHERPA_OIDC_ISSUER and SHERPA_OIDC_AUDIENCE must be set together");
   }
   return problems;
 }

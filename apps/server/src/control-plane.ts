@@ -15,6 +15,8 @@ import type { Database } from "./storage/schema.js";
 export interface ControlPlaneOptions {
   nodeOfflineAfterMs: number;
   heartbeatIntervalMs: number;
+  /** The embedded agent's node name, which no enrolled node may take; "" when there is none. */
+  embeddedNodeName: string;
   now: () => Date;
   logger: {
     warn(details: object, message: string): void;
@@ -74,6 +76,7 @@ export function createControlPlane(
       scheduler,
       now: options.now,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
+      embeddedNodeName: options.embeddedNodeName,
     }),
     start() {
       scheduler.start();

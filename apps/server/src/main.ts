@@ -1,5 +1,7 @@
 #!/usr/bin/env node
+import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { writeCliProfile } from "./access/write-cli-profile.js";
 import { buildServer, type SherpaServer } from "./build-server.js";
 import { ConfigError, loadConfig, type ServerConfig } from "./config.js";
 
@@ -22,6 +24,14 @@ async function main(): Promise<void> {
     listenTextResolver: (address) =>
       `Server listening at ${config.tlsCertFile === "" ? address : address.replace(/^http:/, "https:")}`,
   });
+  writeCliProfile(
+    config.cliProfile,
+    {
+      server: localUrl(config, server.app.server.address() as AddressInfo),
+      tokenFile: config.adminTokenFile,
+    },
+    server.app.log,
+  );
   if (server.metricsApp !== undefined) {
     const separator = config.metricsAddr.lastIndexOf(":");
     await server.metricsApp.listen({
@@ -30,6 +40,18 @@ async function main(): Promise<void> {
     });
     server.app.log.info({ metricsAddr: config.metricsAddr }, "metrics listening");
   }
+}
+
+/** The URL a client on this machine reaches the server at. */
+function localUrl(config: ServerConfig, address: AddressInfo): string {
+  const scheme = config.tlsCertFile === "" ? "http" : "https";
+  const anyAddress = config.host === "0.0.0.0" || config.host === "::";
+  const host = anyAddress
+    ? "127.0.0.1"
+    : config.host.includes(":")
+      ? `[${config.host}]`
+      : config.host;
+  return `${scheme}://${host}:${address.port}`;
 }
 
 /**

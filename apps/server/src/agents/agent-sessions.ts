@@ -1,3 +1,4 @@
+import { Code, ConnectError } from "@connectrpc/connect";
 import type { Task } from "../domain/records.js";
 import { AsyncQueue } from "../events/async-queue.js";
 
@@ -23,6 +24,8 @@ export interface AgentSessions {
   close(nodeName: string, outbox: AgentOutbox): void;
   /** Queues a command for a node; false when the node has no session. */
   send(nodeName: string, command: AgentCommand): boolean;
+  /** Ends a node's open session, if any, with Unauthenticated and a reason. */
+  disconnect(nodeName: string, reason: string): void;
   /** Names of the nodes with an open session. */
   connectedNodes(): ReadonlySet<string>;
   /** Ends every session, for shutdown. */
@@ -56,6 +59,10 @@ export function createAgentSessions(): AgentSessions {
         return false;
       }
       return true;
+    },
+    disconnect(nodeName, reason) {
+      sessions.get(nodeName)?.end(new ConnectError(reason, Code.Unauthenticated));
+      sessions.delete(nodeName);
     },
     connectedNodes: () => new Set(sessions.keys()),
     closeAll() {

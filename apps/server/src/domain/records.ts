@@ -93,6 +93,8 @@ export interface Task {
   createTime: Date;
   startTime: Date | undefined;
   endTime: Date | undefined;
+  /** Subject of the principal that submitted it; "" for tasks from before access control. */
+  owner: string;
 }
 
 /** Where a log line was written. */

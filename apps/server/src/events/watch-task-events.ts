@@ -18,6 +18,8 @@ export interface WatchTaskEventsRequest {
   taskIds: string[];
   /** Only events into these states; empty for all. */
   states: TaskState[];
+  /** Only tasks of these queues (the watcher's queue grants); undefined for any. */
+  visibleQueues: readonly string[] | undefined;
   /** Start with the current state of the matching tasks. */
   includeCurrent: boolean;
   /** Ends the watch (the caller went away). */
@@ -45,6 +47,7 @@ export async function* watchTaskEvents(
 ): AsyncGenerator<TaskEvent> {
   const matches = (task: Task) =>
     (request.queue === "" || task.queue === request.queue) &&
+    (request.visibleQueues === undefined || request.visibleQueues.includes(task.queue)) &&
     (request.taskIds.length === 0 || request.taskIds.includes(task.id)) &&
     (request.states.length === 0 || request.states.includes(task.state));
   const queue = new AsyncQueue<Task>(request.bufferLimit);
@@ -81,7 +84,13 @@ async function currentTasks(tasks: TaskStore, request: WatchTaskEventsRequest): 
   do {
     const page = await tasks.listTasks(
       { pageSize: 1000, after },
-      { queue: request.queue, states: ["pending", "running"], labels: {} },
+      {
+        queue: request.queue,
+        states: ["pending", "running"],
+        labels: {},
+        owner: "",
+        queues: request.visibleQueues,
+      },
     );
     unfinished.push(...page.items.filter((task) => !finishedTaskStates.includes(task.state)));
     after = decodePageToken<number>(page.nextPageToken, "number");

@@ -1,11 +1,14 @@
 import { toJson } from "@bufbuild/protobuf";
-import { ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import type {} from "@fastify/websocket";
 import { LogLineSchema, TaskSchema } from "@sherpa/proto";
 import type { FastifyInstance } from "fastify";
 import type { WebSocket } from "ws";
+import type { AuditLog } from "../access/audit-log.js";
+import type { Principal } from "../access/principal.js";
+import { canSeeEnvValues, checkCanSeeTask, visibleQueues } from "../access/task-access.js";
 import { DomainError } from "../domain/errors.js";
-import type { TaskState } from "../domain/records.js";
+import type { Task, TaskState } from "../domain/records.js";
 import { followTaskLogs } from "../events/follow-task-logs.js";
 import type { TaskEventHub } from "../events/task-event-hub.js";
 import { watchTaskEvents } from "../events/watch-task-events.js";
@@ -13,10 +16,13 @@ import { toLogLineMessage, toTaskMessage } from "../services/task-message.js";
 import type { TaskLogStore } from "../storage/task-log-store.js";
 import type { TaskStore } from "../storage/task-store.js";
 import { rejectForeignOrigins } from "./reject-foreign-origins.js";
+import { requirePermission } from "./require-permission.js";
 
 /** Close codes of Sherpa's WebSockets, besides 1000 (done) and 1001 (server shutting down). */
 export const webSocketCloseCodes = {
   badRequest: 4400,
+  /** The caller may not see this task (a queue it has no grant for). */
+  forbidden: 4403,
   notFound: 4404,
   /** The client read so slowly that more than the buffer limit was waiting for it. */
   tooSlow: 4429,
@@ -33,6 +39,7 @@ export interface WebSocketRoutesDeps {
   /** Web page origins that may open these WebSockets (SHERPA_CORS_ORIGINS); `*` allows any. */
   allowedOrigins: readonly string[];
   logger: { error(details: object, message: string): void };
+  audit: AuditLog;
 }
 
 const taskStates: Record<string, TaskState> = {
@@ -53,7 +60,10 @@ const taskStates: Record<string, TaskState> = {
  * Upgrades from web pages of other origins than `allowedOrigins` get 403.
  */
 export function registerWebSocketRoutes(app: FastifyInstance, deps: WebSocketRoutesDeps): void {
-  const preValidation = rejectForeignOrigins(deps.allowedOrigins);
+  const preValidation = [
+    rejectForeignOrigins(deps.allowedOrigins),
+    requirePermission("tasks.read", deps.audit),
+  ];
   app.get<{ Params: { id: string }; Querystring: Record<string, string | string[]> }>(
     "/v1/tasks/:id/logs",
     { websocket: true, preValidation },
@@ -64,7 +74,9 @@ export function registerWebSocketRoutes(app: FastifyInstance, deps: WebSocketRou
         return;
       }
       const follow = single(request.query.follow) !== "false";
+      const principal = request.principal as Principal;
       stream(socket, deps, async (signal, send) => {
+        checkCanSeeTask(principal, await deps.tasks.getTask(request.params.id));
         const batches = followTaskLogs(deps, { taskId: request.params.id, offset, follow, signal });
         for await (const lines of batches) {
           send({
@@ -73,7 +85,7 @@ export function registerWebSocketRoutes(app: FastifyInstance, deps: WebSocketRou
           });
         }
         const task = await deps.tasks.getTask(request.params.id);
-        send({ type: "end", task: toJson(TaskSchema, toTaskMessage(task)) });
+        send({ type: "end", task: taskJsonFor(principal, task) });
       });
     },
   );
@@ -90,11 +102,13 @@ export function registerWebSocketRoutes(app: FastifyInstance, deps: WebSocketRou
         );
         return;
       }
+      const principal = request.principal as Principal;
       stream(socket, deps, async (signal, send) => {
         const events = watchTaskEvents(deps, {
           queue: single(request.query.queue) ?? "",
           taskIds: list(request.query.task_id),
           states: states as TaskState[],
+          visibleQueues: visibleQueues(principal),
           includeCurrent: single(request.query.include_current) === "true",
           signal,
           bufferLimit: 10_000,
@@ -104,7 +118,7 @@ export function registerWebSocketRoutes(app: FastifyInstance, deps: WebSocketRou
           send({
             type: "task",
             current: event.current,
-            task: toJson(TaskSchema, toTaskMessage(event.task)),
+            task: taskJsonFor(principal, event.task),
           });
         }
       });
@@ -113,6 +127,10 @@ export function registerWebSocketRoutes(app: FastifyInstance, deps: WebSocketRou
 }
 
 class TooSlowError extends Error {}
+
+function taskJsonFor(principal: Principal, task: Task) {
+  return toJson(TaskSchema, toTaskMessage(task, !canSeeEnvValues(principal, task)));
+}
 
 /**
  * Runs `produce` for as long as the socket is open, sending JSON frames, and
@@ -141,6 +159,8 @@ function stream(
         socket.close(webSocketCloseCodes.tooSlow, "client too slow: buffer limit reached");
       } else if (error instanceof DomainError && error.kind === "not-found") {
         socket.close(webSocketCloseCodes.notFound, error.message);
+      } else if (error instanceof ConnectError && error.code === Code.PermissionDenied) {
+        socket.close(webSocketCloseCodes.forbidden, error.rawMessage.slice(0, 120));
       } else if (error instanceof DomainError || error instanceof ConnectError) {
         socket.close(webSocketCloseCodes.badRequest, error.message.slice(0, 120));
       } else {

@@ -44,6 +44,7 @@ describe("registerDomainMetrics", () => {
         timeoutMs: undefined,
         labels: {},
         requestId: "",
+        owner: "",
       },
       now,
     );

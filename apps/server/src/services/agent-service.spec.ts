@@ -32,7 +32,8 @@ function connectAgent(server: TestTransport, nodeName: string, gpuCount: number)
       },
     },
   });
-  const responses = server.agents
+  const responses = server
+    .agentsAs(nodeName)
     .agentSession(requests, { signal: abort.signal })
     [Symbol.asyncIterator]();
   return {
@@ -85,7 +86,7 @@ describe("AgentService with the scheduler", () => {
     assert.equal(running.task?.state, TaskState.RUNNING);
     assert.equal(running.task?.nodeName, "node-a");
 
-    const uploaded = await server.agents.uploadTaskLogs(
+    const uploaded = await server.agentsAs("node-a").uploadTaskLogs(
       (async function* () {
         yield { taskId: task?.id ?? "", lines: [{ stream: LogStream.STDOUT, text: "0,1" }] };
         yield { taskId: task?.id ?? "", lines: [{ stream: LogStream.STDOUT, text: "done" }] };
@@ -123,7 +124,7 @@ describe("AgentService with the scheduler", () => {
         received.push(...batch.lines.map((line) => line.text));
       }
     })();
-    await server.agents.uploadTaskLogs(
+    await server.agentsAs("node-a").uploadTaskLogs(
       (async function* () {
         yield { taskId: id, lines: [{ stream: LogStream.STDOUT, text: "epoch 1" }] };
       })(),

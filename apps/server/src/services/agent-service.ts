@@ -8,10 +8,14 @@ import {
   TaskState as TaskStateMessage,
   type TaskStatusReport,
 } from "@sherpa/proto";
+import type { Principal } from "../access/principal.js";
+import { callerOf } from "../access/principal-context.js";
+import { newToken } from "../access/secret-token.js";
 import type { AgentCommand, AgentSessions } from "../agents/agent-sessions.js";
 import type { TaskOutcome } from "../domain/records.js";
 import type { TaskEventHub } from "../events/task-event-hub.js";
 import type { Scheduler } from "../scheduling/scheduler.js";
+import type { CredentialStore } from "../storage/credential-store.js";
 import type { NodeStore } from "../storage/node-store.js";
 import type { TaskExecutionStore } from "../storage/task-execution-store.js";
 import type { TaskLogStore } from "../storage/task-log-store.js";
@@ -32,7 +36,12 @@ export interface AgentServiceDeps {
   now: () => Date;
   /** How often agents are told to heartbeat. */
   heartbeatIntervalMs: number;
+  credentials: CredentialStore;
+  /** The embedded agent's node name, which no enrolled node may take; "" when there is none. */
+  embeddedNodeName: string;
 }
+
+const nodeNamePattern = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
 
 const finalStates = new Map<TaskStateMessage, TaskOutcome["state"]>([
   [TaskStateMessage.SUCCEEDED, "succeeded"],
@@ -43,16 +52,18 @@ const finalStates = new Map<TaskStateMessage, TaskOutcome["state"]>([
 
 /** Implements sherpa.v1.AgentService: agent sessions and log uploads. */
 export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof AgentService> {
-  async function register(message: RegisterNode) {
+  async function register(caller: Principal, message: RegisterNode) {
     const violations = new FieldViolations();
     checkRequired(violations, "register.node_name", message.nodeName);
     checkLabels(violations, "register.labels", message.labels);
     violations.throwIfAny();
+    checkOwnNode(caller, message.nodeName);
     const now = deps.now();
     await deps.nodes.registerNode(
       {
         name: message.nodeName,
-        labels: message.labels,
+        // Labels given at enrollment are the operator's word; the agent's own cannot override them.
+        labels: { ...message.labels, ...caller.labels },
         simulated: message.simulated,
         gpus: message.gpus.map((gpu) => ({
           uuid: gpu.uuid,
@@ -125,7 +136,42 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
   }
 
   return {
+    async enroll(request, context) {
+      const caller = callerOf(context);
+      const nodeName = request.nodeName;
+      if (!nodeNamePattern.test(nodeName)) {
+        throw new ConnectError(
+          `node_name "${nodeName}" is not valid: use 1 to 63 letters, digits, ".", "_" or "-", starting and ending with a letter or digit`,
+          Code.InvalidArgument,
+        );
+      }
+      if (nodeName === deps.embeddedNodeName) {
+        throw new ConnectError(
+          `node "${nodeName}" is the server's embedded agent; enroll under another name`,
+          Code.AlreadyExists,
+        );
+      }
+      const token = newToken("node");
+      const stored = await deps.credentials.enrollNode(
+        caller.id,
+        {
+          id: token.id,
+          kind: "node",
+          name: nodeName,
+          role: undefined,
+          queues: [],
+          labels: caller.labels,
+          secretHash: token.secretHash,
+          createdBy: caller.subject,
+          expireTime: undefined,
+        },
+        deps.now(),
+      );
+      return { credential: token.text, nodeName: stored.name, labels: stored.labels };
+    },
+
     async *agentSession(requests, context: HandlerContext) {
+      const caller = callerOf(context);
       const iterator = requests[Symbol.asyncIterator]();
       const first = await iterator.next();
       if (first.done === true || first.value.message.case !== "register") {
@@ -135,7 +181,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
         );
       }
       const nodeName = first.value.message.value.nodeName;
-      const outbox = await register(first.value.message.value);
+      const outbox = await register(caller, first.value.message.value);
       yield {
         message: {
           case: "registered" as const,
@@ -163,12 +209,19 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
       }
     },
 
-    async uploadTaskLogs(requests) {
+    async uploadTaskLogs(requests, context) {
+      const caller = callerOf(context);
       let stored = 0;
       let checkedTaskId: string | undefined;
       for await (const request of requests) {
         if (request.taskId !== checkedTaskId) {
-          await deps.tasks.getTask(request.taskId);
+          const task = await deps.tasks.getTask(request.taskId);
+          if (task.nodeName !== caller.nodeName) {
+            throw new ConnectError(
+              `task "${task.id}" does not run on node "${caller.nodeName}"`,
+              Code.PermissionDenied,
+            );
+          }
           checkedTaskId = request.taskId;
         }
         const lines = await deps.logs.appendLines(
@@ -185,6 +238,16 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
       return { linesStored: BigInt(stored) };
     },
   };
+}
+
+/** Refuses an agent acting as a node other than its credential's. */
+function checkOwnNode(caller: Principal, nodeName: string) {
+  if (caller.nodeName !== nodeName) {
+    throw new ConnectError(
+      `this credential belongs to node "${caller.nodeName}", not "${nodeName}"; a new node enrolls with its own join token`,
+      Code.PermissionDenied,
+    );
+  }
 }
 
 function toResponse(command: AgentCommand) {

@@ -1,5 +1,6 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import {
+  AccessService,
   AgentService,
   NodeService,
   QueueService,
@@ -10,6 +11,7 @@ import type { AgentSessions } from "../agents/agent-sessions.js";
 import type { TaskEventHub } from "../events/task-event-hub.js";
 import type { Scheduler } from "../scheduling/scheduler.js";
 import type { Stores } from "../storage/create-stores.js";
+import { createAccessService } from "./access-service.js";
 import { createAgentService } from "./agent-service.js";
 import { createNodeService } from "./node-service.js";
 import { createQueueService } from "./queue-service.js";
@@ -18,6 +20,7 @@ import { createTaskService } from "./task-service.js";
 
 /** Every sherpa.v1 service the server implements. */
 export const sherpaServices = [
+  AccessService,
   AgentService,
   NodeService,
   QueueService,
@@ -35,12 +38,18 @@ export interface SherpaRoutesDeps {
   now: () => Date;
   /** How often agents are told to heartbeat. */
   heartbeatIntervalMs: number;
+  /** The embedded agent's node name, which no enrolled node may take; "" when there is none. */
+  embeddedNodeName: string;
 }
 
 /** Registers every sherpa.v1 service on a Connect router. */
 export function createSherpaRoutes(deps: SherpaRoutesDeps) {
   const { stores, events, sessions, scheduler, now } = deps;
   return (router: ConnectRouter) => {
+    router.service(
+      AccessService,
+      createAccessService({ credentials: stores.credentials, sessions, now }),
+    );
     router.service(
       AgentService,
       createAgentService({
@@ -53,6 +62,8 @@ export function createSherpaRoutes(deps: SherpaRoutesDeps) {
         scheduler,
         now,
         heartbeatIntervalMs: deps.heartbeatIntervalMs,
+        credentials: stores.credentials,
+        embeddedNodeName: deps.embeddedNodeName,
       }),
     );
     router.service(NodeService, createNodeService({ nodes: stores.nodes, scheduler, now }));

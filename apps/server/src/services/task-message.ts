@@ -26,13 +26,16 @@ export function taskStateFromMessage(state: TaskStateMessage): TaskState | undef
 }
 
 /** The API message of a task. */
-export function toTaskMessage(task: Task): TaskMessage {
+export function toTaskMessage(task: Task, hideEnvValues = false): TaskMessage {
   return create(TaskSchema, {
     id: task.id,
     queue: task.queue,
     name: task.name,
     argv: task.argv,
-    env: task.env,
+    env: hideEnvValues
+      ? Object.fromEntries(Object.keys(task.env).map((name) => [name, ""]))
+      : task.env,
+    envValuesHidden: hideEnvValues && Object.keys(task.env).length > 0,
     gpuCount: task.gpuCount,
     gpuModel: task.gpuModel,
     timeout: task.timeoutMs === undefined ? undefined : durationFromMs(task.timeoutMs),
@@ -46,6 +49,7 @@ export function toTaskMessage(task: Task): TaskMessage {
     createTime: timestampFromDate(task.createTime),
     startTime: task.startTime === undefined ? undefined : timestampFromDate(task.startTime),
     endTime: task.endTime === undefined ? undefined : timestampFromDate(task.endTime),
+    owner: task.owner,
   });
 }
 

@@ -286,7 +286,7 @@ describe("TaskService", () => {
     it("gives a default reason when none is given", async () => {
       const { id } = await submit({ argv: ["a"] });
       const { task } = await api.tasks.cancelTask({ id });
-      assert.equal(task?.stateReason, "cancelled by user");
+      assert.equal(task?.stateReason, "cancelled by test-admin");
     });
 
     it("fails with FailedPrecondition when the task has already ended", async () => {

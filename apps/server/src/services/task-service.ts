@@ -1,8 +1,18 @@
 import { type Duration, durationMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { SubmitTaskRequest, TaskService } from "@sherpa/proto";
+import type { Principal } from "../access/principal.js";
+import { callerOf } from "../access/principal-context.js";
+import {
+  canSeeEnvValues,
+  checkCanCancel,
+  checkCanSeeTask,
+  checkCanSubmitTo,
+  visibleQueues,
+} from "../access/task-access.js";
 import type { AgentSessions } from "../agents/agent-sessions.js";
 import { defaultQueueName } from "../domain/defaults.js";
+import type { Task } from "../domain/records.js";
 import { followTaskLogs } from "../events/follow-task-logs.js";
 import type { TaskEventHub } from "../events/task-event-hub.js";
 import { watchTaskEvents } from "../events/watch-task-events.js";
@@ -42,6 +52,9 @@ const watchBufferLimit = 10_000;
 export const maxGpusPerTask = 64;
 
 const maxArgvLength = 1024;
+const maxArgvBytes = 128 * 1024;
+const maxEnvCount = 256;
+const maxEnvBytes = 64 * 1024;
 const maxNameLength = 200;
 const envNamePattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const maxTimeoutMs = 30 * 24 * 60 * 60 * 1000;
@@ -49,21 +62,28 @@ const maxTimeoutMs = 30 * 24 * 60 * 60 * 1000;
 /** Implements sherpa.v1.TaskService over the task store. */
 export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof TaskService> {
   return {
-    async submitTask(request) {
-      const task = await deps.tasks.submitTask(checkSubmitTaskRequest(request), deps.now());
+    async submitTask(request, context) {
+      const caller = callerOf(context);
+      const newTask = checkSubmitTaskRequest(request, caller.subject);
+      checkCanSubmitTo(caller, newTask.queue);
+      const task = await deps.tasks.submitTask(newTask, deps.now());
       deps.events.publishTask(task);
       deps.scheduler.requestScheduling();
-      return { task: toTaskMessage(task) };
+      return { task: taskMessageFor(caller, task) };
     },
 
-    async getTask(request) {
+    async getTask(request, context) {
+      const caller = callerOf(context);
       const violations = new FieldViolations();
       checkRequired(violations, "id", request.id);
       violations.throwIfAny();
-      return { task: toTaskMessage(await deps.tasks.getTask(request.id)) };
+      const task = await deps.tasks.getTask(request.id);
+      checkCanSeeTask(caller, task);
+      return { task: taskMessageFor(caller, task) };
     },
 
-    async listTasks(request) {
+    async listTasks(request, context) {
+      const caller = callerOf(context);
       const violations = new FieldViolations();
       const pageSize = checkPageSize(violations, request.pageSize);
       if (request.queue !== "") {
@@ -74,21 +94,35 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
       violations.throwIfAny();
       const page = await deps.tasks.listTasks(
         { pageSize, after: decodePageToken<number>(request.pageToken, "number") },
-        { queue: request.queue, states, labels: request.labels },
+        {
+          queue: request.queue,
+          states,
+          labels: request.labels,
+          owner: request.owner === "me" ? caller.subject : request.owner,
+          queues: visibleQueues(caller),
+        },
       );
-      return { tasks: page.items.map(toTaskMessage), nextPageToken: page.nextPageToken };
+      return {
+        tasks: page.items.map((task) => taskMessageFor(caller, task)),
+        nextPageToken: page.nextPageToken,
+      };
     },
 
-    async cancelTask(request) {
+    async cancelTask(request, context) {
+      const caller = callerOf(context);
       const violations = new FieldViolations();
       checkRequired(violations, "id", request.id);
       checkMaxLength(violations, "reason", request.reason, maxNameLength);
       violations.throwIfAny();
-      const reason = request.reason === "" ? "cancelled by user" : request.reason;
-      return { task: toTaskMessage(await cancelTask(deps, request.id, reason)) };
+      const task = await deps.tasks.getTask(request.id);
+      checkCanSeeTask(caller, task);
+      checkCanCancel(caller, task);
+      const reason = request.reason === "" ? `cancelled by ${caller.subject}` : request.reason;
+      return { task: taskMessageFor(caller, await cancelTask(deps, request.id, reason)) };
     },
 
     async *watchTasks(request, context) {
+      const caller = callerOf(context);
       const violations = new FieldViolations();
       if (request.queue !== "") {
         checkResourceName(violations, "queue", request.queue);
@@ -99,6 +133,7 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
         queue: request.queue,
         taskIds: request.taskIds,
         states,
+        visibleQueues: visibleQueues(caller),
         includeCurrent: request.includeCurrent,
         signal: context.signal,
         bufferLimit: watchBufferLimit,
@@ -109,17 +144,19 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
           ),
       });
       for await (const event of events) {
-        yield { task: toTaskMessage(event.task), current: event.current };
+        yield { task: taskMessageFor(caller, event.task), current: event.current };
       }
     },
 
     async *streamTaskLogs(request, context) {
+      const caller = callerOf(context);
       const violations = new FieldViolations();
       checkRequired(violations, "id", request.id);
       if (request.offset < 0n) {
         violations.add("offset", "must not be negative");
       }
       violations.throwIfAny();
+      checkCanSeeTask(caller, await deps.tasks.getTask(request.id));
       const batches = followTaskLogs(deps, {
         taskId: request.id,
         offset: Number(request.offset),
@@ -159,7 +196,12 @@ async function cancelTask(deps: TaskServiceDeps, id: string, reason: string) {
   return ended;
 }
 
-function checkSubmitTaskRequest(request: SubmitTaskRequest): NewTask {
+/** A task as the caller may see it: env values only for its owner and admins. */
+function taskMessageFor(caller: Principal, task: Task) {
+  return toTaskMessage(task, !canSeeEnvValues(caller, task));
+}
+
+function checkSubmitTaskRequest(request: SubmitTaskRequest, owner: string): NewTask {
   const violations = new FieldViolations();
   const queue = request.queue === "" ? defaultQueueName : request.queue;
   checkResourceName(violations, "queue", queue);
@@ -169,6 +211,14 @@ function checkSubmitTaskRequest(request: SubmitTaskRequest): NewTask {
     violations.add("argv", "is required: give the command to run as its first element");
   } else if (request.argv.length > maxArgvLength) {
     violations.add("argv", `must have at most ${maxArgvLength} elements`);
+  } else if (byteLength(request.argv) > maxArgvBytes) {
+    violations.add("argv", `must be at most ${maxArgvBytes} bytes in all`);
+  }
+  const envEntries = Object.entries(request.env);
+  if (envEntries.length > maxEnvCount) {
+    violations.add("env", `must have at most ${maxEnvCount} variables`);
+  } else if (byteLength(envEntries.flat()) > maxEnvBytes) {
+    violations.add("env", `names and values must be at most ${maxEnvBytes} bytes in all`);
   }
   for (const name of Object.keys(request.env)) {
     if (!envNamePattern.test(name)) {
@@ -196,7 +246,12 @@ function checkSubmitTaskRequest(request: SubmitTaskRequest): NewTask {
     timeoutMs,
     labels: request.labels,
     requestId: request.requestId,
+    owner,
   };
+}
+
+function byteLength(texts: readonly string[]): number {
+  return texts.reduce((total, text) => total + Buffer.byteLength(text), 0);
 }
 
 function checkTimeout(

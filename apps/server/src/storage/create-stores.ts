@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { type CredentialStore, createCredentialStore } from "./credential-store.js";
 import { createNodeStore, type NodeStore } from "./node-store.js";
 import { createQueueStore, type QueueStore } from "./queue-store.js";
 import { createResourceGroupStore, type ResourceGroupStore } from "./resource-group-store.js";
@@ -15,6 +16,7 @@ export interface Stores {
   tasks: TaskStore;
   logs: TaskLogStore;
   execution: TaskExecutionStore;
+  credentials: CredentialStore;
 }
 
 /** Options of {@link createStores}. */
@@ -32,5 +34,6 @@ export function createStores(db: Kysely<Database>, options: StoresOptions): Stor
     tasks: createTaskStore(db),
     logs: createTaskLogStore(db),
     execution: createTaskExecutionStore(db, options),
+    credentials: createCredentialStore(db),
   };
 }

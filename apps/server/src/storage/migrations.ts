@@ -164,6 +164,36 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable("gpus").addColumn("memory_used_bytes", "bigint").execute();
     },
   },
+  // Who may call: API tokens, join tokens and node credentials, stored hashed;
+  // and who submitted each task (tasks from before have no owner).
+  "0005-access": {
+    async up(db: Kysely<Database>) {
+      await db.schema
+        .createTable("credentials")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("role", "text")
+        .addColumn("queues", "text", (c) => c.notNull())
+        .addColumn("labels", "text", (c) => c.notNull())
+        .addColumn("secret_hash", "text", (c) => c.notNull())
+        .addColumn("created_by", "text", (c) => c.notNull())
+        .addColumn("create_time", "bigint", (c) => c.notNull())
+        .addColumn("expire_time", "bigint")
+        .addColumn("revoke_time", "bigint")
+        .execute();
+      await db.schema
+        .createIndex("credentials_kind_name")
+        .on("credentials")
+        .columns(["kind", "name"])
+        .execute();
+      await db.schema
+        .alterTable("tasks")
+        .addColumn("owner", "text", (c) => c.notNull().defaultTo(""))
+        .execute();
+      await db.schema.createIndex("tasks_owner").on("tasks").column("owner").execute();
+    },
+  },
 };
 
 /** Applies every migration not yet applied; throws with the failing migration's name. */

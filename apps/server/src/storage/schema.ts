@@ -13,6 +13,26 @@ export interface Database {
   tasks: TaskTable;
   task_labels: LabelTable<"task_id">;
   task_logs: TaskLogTable;
+  credentials: CredentialTable;
+}
+
+/**
+ * A secret token: an API token (its name is who it acts for), a join token, or
+ * a node's credential (its name is the node's). Only a hash of the secret is kept.
+ */
+export interface CredentialTable {
+  id: string;
+  kind: string;
+  name: string;
+  role: string | null;
+  queues: string;
+  labels: string;
+  secret_hash: string;
+  created_by: string;
+  create_time: number;
+  expire_time: number | null;
+  /** When it was revoked, or a join token used. */
+  revoke_time: number | null;
 }
 
 /** One line of a task's output. */
@@ -99,4 +119,6 @@ export interface TaskTable {
   end_time: number | null;
   /** Set while a running task is being cancelled: the reason to record once it has stopped. */
   cancel_reason: string | null;
+  /** Subject of the principal that submitted the task; "" for tasks from before access control. */
+  owner: string;
 }

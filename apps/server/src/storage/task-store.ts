@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely, Selectable } from "kysely";
-import { failedPrecondition, notFound } from "../domain/errors.js";
+import { alreadyExists, failedPrecondition, notFound } from "../domain/errors.js";
 import { finishedTaskStates, type Task, type TaskState } from "../domain/records.js";
 import { stringListColumn, stringMapColumn, toJsonColumn } from "./json-columns.js";
 import { type Page, type PageRequest, toPage } from "./pagination.js";
@@ -9,7 +9,16 @@ import type { Database, TaskTable } from "./schema.js";
 /** What a submitter chooses about a task. */
 export type NewTask = Pick<
   Task,
-  "queue" | "name" | "argv" | "env" | "gpuCount" | "gpuModel" | "timeoutMs" | "labels" | "requestId"
+  | "queue"
+  | "name"
+  | "argv"
+  | "env"
+  | "gpuCount"
+  | "gpuModel"
+  | "timeoutMs"
+  | "labels"
+  | "requestId"
+  | "owner"
 >;
 
 /** Filters of ListTasks. */
@@ -17,6 +26,10 @@ export interface TaskFilter {
   queue: string;
   states: TaskState[];
   labels: Record<string, string>;
+  /** Only tasks of this owner; "" for any. */
+  owner: string;
+  /** Only tasks of these queues; undefined for any (a caller's queue grants). */
+  queues: readonly string[] | undefined;
 }
 
 /** Reads and writes tasks. */
@@ -47,8 +60,12 @@ export function createTaskStore(db: Kysely<Database>): TaskStore {
             .selectAll()
             .where("request_id", "=", task.requestId)
             .executeTakeFirst();
-          if (earlier !== undefined) {
+          if (earlier !== undefined && earlier.owner === task.owner) {
             return toTask(earlier);
+          }
+          if (earlier !== undefined) {
+            // Someone else's task must not be handed back, nor its existence told.
+            throw alreadyExists("request_id", task.requestId);
           }
         }
         const queue = await tx
@@ -81,6 +98,7 @@ export function createTaskStore(db: Kysely<Database>): TaskStore {
           create_time: now.getTime(),
           start_time: null,
           end_time: null,
+          owner: task.owner,
         };
         const inserted = await tx
           .insertInto("tasks")
@@ -113,6 +131,13 @@ export function createTaskStore(db: Kysely<Database>): TaskStore {
       }
       if (filter.queue !== "") {
         query = query.where("queue", "=", filter.queue);
+      }
+      if (filter.owner !== "") {
+        query = query.where("owner", "=", filter.owner);
+      }
+      if (filter.queues !== undefined) {
+        // An empty grant list is never passed (it means every queue), but `in ()` is not SQL.
+        query = query.where("queue", "in", filter.queues.length > 0 ? filter.queues : [""]);
       }
       if (filter.states.length > 0) {
         query = query.where("state", "in", filter.states);
@@ -180,6 +205,7 @@ export function toTask(row: Selectable<TaskTable>): Task {
     createTime: new Date(Number(row.create_time)),
     startTime: optionalDate(row.start_time),
     endTime: optionalDate(row.end_time),
+    owner: row.owner,
   };
 }
 

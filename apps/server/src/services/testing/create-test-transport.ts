@@ -1,12 +1,25 @@
-import { type Client, createClient, createRouterTransport } from "@connectrpc/connect";
 import {
+  type Client,
+  createClient,
+  createRouterTransport,
+  type Interceptor,
+  type Transport,
+} from "@connectrpc/connect";
+import {
+  AccessService,
   AgentService,
   NodeService,
   QueueService,
   ResourceGroupService,
   TaskService,
 } from "@sherpa/proto";
+import type { AuditEntry } from "../../access/audit-log.js";
+import { createAuthorizationInterceptor } from "../../access/authorization-interceptor.js";
+import { createPrincipal, type Principal } from "../../access/principal.js";
+import { principalKey } from "../../access/principal-context.js";
+import { rpcPolicies } from "../../access/rpc-policies.js";
 import { type AgentSessions, createAgentSessions } from "../../agents/agent-sessions.js";
+import type { Role } from "../../domain/credential.js";
 import { createTaskEventHub, type TaskEventHub } from "../../events/task-event-hub.js";
 import { createScheduler, type Scheduler } from "../../scheduling/scheduler.js";
 import { createStores, type Stores } from "../../storage/create-stores.js";
@@ -33,13 +46,23 @@ export interface TestTransportOptions {
   wrapStores?: (stores: Stores) => Stores;
 }
 
-/** Clients of every Sherpa service over an in-memory server, and what backs it. */
-export interface TestTransport {
+/** Clients of every Sherpa service, calling as one principal. */
+export interface TestClients {
+  access: Client<typeof AccessService>;
   tasks: Client<typeof TaskService>;
   queues: Client<typeof QueueService>;
   resourceGroups: Client<typeof ResourceGroupService>;
   nodes: Client<typeof NodeService>;
-  agents: Client<typeof AgentService>;
+}
+
+/** Clients of every Sherpa service over an in-memory server, and what backs it. */
+export interface TestTransport extends TestClients {
+  /** Clients calling as another principal (the others call as an admin, "test-admin"). */
+  as(principal: Principal): TestClients;
+  /** An AgentService client calling as the enrolled agent of a node. */
+  agentsAs(nodeName: string): Client<typeof AgentService>;
+  /** Every audit line written, in order. */
+  audited: AuditEntry[];
   events: TaskEventHub;
   sessions: AgentSessions;
   /** The scheduler, not started: passes run when the services ask for one. */
@@ -52,6 +75,40 @@ export interface TestTransport {
   /** Destroys the database. */
   close(): Promise<void>;
 }
+
+/** A user principal with a role and queue grants, as a token of that name would give. */
+export function testUser(
+  subject: string,
+  role: Role | undefined,
+  queues: string[] = [],
+): Principal {
+  return createPrincipal({
+    id: `test-${subject}`,
+    kind: "token",
+    subject,
+    role,
+    queues,
+    nodeName: "",
+    labels: {},
+    expireTime: undefined,
+  });
+}
+
+/** The agent principal of a node. */
+export function testNode(nodeName: string): Principal {
+  return createPrincipal({
+    id: `test-node-${nodeName}`,
+    kind: "node",
+    subject: `node:${nodeName}`,
+    role: undefined,
+    queues: [],
+    nodeName,
+    labels: {},
+    expireTime: undefined,
+  });
+}
+
+const principalHeader = "x-test-principal";
 
 /** Where the test clock starts. */
 export const testStartTime = new Date("2025-01-01T00:00:00Z");
@@ -90,6 +147,14 @@ export async function createTestTransport(
     logger,
     intervalMs: 60_000,
   });
+  const principals = new Map<string, Principal>();
+  const audited: AuditEntry[] = [];
+  // Stands in for the authentication hook: the caller is named by a header only tests send.
+  const authenticateByHeader: Interceptor = (next) => (request) => {
+    const key = request.header.get(principalHeader) ?? "";
+    request.contextValues.set(principalKey, principals.get(key));
+    return next(request);
+  };
   const transport = createRouterTransport(
     createSherpaRoutes({
       stores: options.wrapStores?.(stores) ?? stores,
@@ -98,15 +163,40 @@ export async function createTestTransport(
       scheduler,
       now: clock.now,
       heartbeatIntervalMs: 1000,
+      embeddedNodeName: "",
     }),
-    { router: { interceptors: [createDomainErrorInterceptor(logger)] } },
+    {
+      router: {
+        interceptors: [
+          authenticateByHeader,
+          createAuthorizationInterceptor({
+            policies: rpcPolicies,
+            audit: { record: (entry) => audited.push(entry), close: () => undefined },
+          }),
+          createDomainErrorInterceptor(logger),
+        ],
+      },
+    },
   );
+  const transportAs = (principal: Principal): Transport => {
+    principals.set(principal.id, principal);
+    return withHeader(transport, principalHeader, principal.id);
+  };
+  const as = (principal: Principal): TestClients => {
+    const callerTransport = transportAs(principal);
+    return {
+      access: createClient(AccessService, callerTransport),
+      tasks: createClient(TaskService, callerTransport),
+      queues: createClient(QueueService, callerTransport),
+      resourceGroups: createClient(ResourceGroupService, callerTransport),
+      nodes: createClient(NodeService, callerTransport),
+    };
+  };
   return {
-    tasks: createClient(TaskService, transport),
-    queues: createClient(QueueService, transport),
-    resourceGroups: createClient(ResourceGroupService, transport),
-    nodes: createClient(NodeService, transport),
-    agents: createClient(AgentService, transport),
+    ...as(testUser("test-admin", "admin")),
+    as,
+    agentsAs: (nodeName) => createClient(AgentService, transportAs(testNode(nodeName))),
+    audited,
     events,
     sessions,
     scheduler,
@@ -118,5 +208,20 @@ export async function createTestTransport(
       await scheduler.stop();
       await db.destroy();
     },
+  };
+}
+
+/** A transport sending one more header on every call. */
+function withHeader(transport: Transport, name: string, value: string): Transport {
+  const headers = (init: ConstructorParameters<typeof Headers>[0]) => {
+    const merged = new Headers(init);
+    merged.set(name, value);
+    return merged;
+  };
+  return {
+    unary: (method, signal, timeoutMs, header, input, contextValues) =>
+      transport.unary(method, signal, timeoutMs, headers(header), input, contextValues),
+    stream: (method, signal, timeoutMs, header, input, contextValues) =>
+      transport.stream(method, signal, timeoutMs, headers(header), input, contextValues),
   };
 }

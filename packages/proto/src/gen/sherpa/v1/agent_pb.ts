@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sherpa/v1/agent.proto.
  */
 export const file_sherpa_v1_agent: GenFile = /*@__PURE__*/
-  fileDesc("ChVzaGVycGEvdjEvYWdlbnQucHJvdG8SCXNoZXJwYS52MSKsAQoTQWdlbnRTZXNzaW9uUmVxdWVzdBIrCghyZWdpc3RlchgBIAEoCzIXLnNoZXJwYS52MS5SZWdpc3Rlck5vZGVIABIpCgloZWFydGJlYXQYAiABKAsyFC5zaGVycGEudjEuSGVhcnRiZWF0SAASMgoLdGFza19zdGF0dXMYAyABKAsyGy5zaGVycGEudjEuVGFza1N0YXR1c1JlcG9ydEgAQgkKB21lc3NhZ2UitAEKFEFnZW50U2Vzc2lvblJlc3BvbnNlEisKCnJlZ2lzdGVyZWQYASABKAsyFS5zaGVycGEudjEuUmVnaXN0ZXJlZEgAEi8KCmFzc2lnbm1lbnQYAiABKAsyGS5zaGVycGEudjEuVGFza0Fzc2lnbm1lbnRIABIzCgxjYW5jZWxsYXRpb24YAyABKAsyGy5zaGVycGEudjEuVGFza0NhbmNlbGxhdGlvbkgAQgkKB21lc3NhZ2Ui2gEKDFJlZ2lzdGVyTm9kZRIWCglub2RlX25hbWUYASABKAlCA+BBAhIzCgZsYWJlbHMYAiADKAsyIy5zaGVycGEudjEuUmVnaXN0ZXJOb2RlLkxhYmVsc0VudHJ5EiEKBGdwdXMYAyADKAsyEy5zaGVycGEudjEuQWdlbnRHcHUSEQoJc2ltdWxhdGVkGAQgASgIEhgKEHJ1bm5pbmdfdGFza19pZHMYBSADKAkaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASK8AQoIQWdlbnRHcHUSDAoEdXVpZBgBIAEoCRINCgVpbmRleBgCIAEoBRINCgVtb2RlbBgDIAEoCRIUCgxtZW1vcnlfYnl0ZXMYBCABKAMSIAoTdXRpbGl6YXRpb25fcGVyY2VudBgFIAEoBUgAiAEBEh4KEW1lbW9yeV91c2VkX2J5dGVzGAYgASgDSAGIAQFCFgoUX3V0aWxpemF0aW9uX3BlcmNlbnRCFAoSX21lbW9yeV91c2VkX2J5dGVzIkMKClJlZ2lzdGVyZWQSNQoSaGVhcnRiZWF0X2ludGVydmFsGAEgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIi4KCUhlYXJ0YmVhdBIhCgRncHVzGAEgAygLMhMuc2hlcnBhLnYxLkFnZW50R3B1In4KEFRhc2tTdGF0dXNSZXBvcnQSDwoHdGFza19pZBgBIAEoCRIjCgVzdGF0ZRgCIAEoDjIULnNoZXJwYS52MS5UYXNrU3RhdGUSFgoJZXhpdF9jb2RlGAMgASgFSACIAQESDgoGcmVhc29uGAQgASgJQgwKCl9leGl0X2NvZGUiRAoOVGFza0Fzc2lnbm1lbnQSHQoEdGFzaxgBIAEoCzIPLnNoZXJwYS52MS5UYXNrEhMKC2dwdV9pbmRpY2VzGAIgAygFIjMKEFRhc2tDYW5jZWxsYXRpb24SDwoHdGFza19pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiUAoVVXBsb2FkVGFza0xvZ3NSZXF1ZXN0Eg8KB3Rhc2tfaWQYASABKAkSJgoFbGluZXMYAiADKAsyFy5zaGVycGEudjEuQWdlbnRMb2dMaW5lIkIKDEFnZW50TG9nTGluZRIkCgZzdHJlYW0YASABKA4yFC5zaGVycGEudjEuTG9nU3RyZWFtEgwKBHRleHQYAiABKAkiLgoWVXBsb2FkVGFza0xvZ3NSZXNwb25zZRIUCgxsaW5lc19zdG9yZWQYASABKAMywAEKDEFnZW50U2VydmljZRJVCgxBZ2VudFNlc3Npb24SHi5zaGVycGEudjEuQWdlbnRTZXNzaW9uUmVxdWVzdBofLnNoZXJwYS52MS5BZ2VudFNlc3Npb25SZXNwb25zZSIAKAEwARJZCg5VcGxvYWRUYXNrTG9ncxIgLnNoZXJwYS52MS5VcGxvYWRUYXNrTG9nc1JlcXVlc3QaIS5zaGVycGEudjEuVXBsb2FkVGFza0xvZ3NSZXNwb25zZSIAKAFiBnByb3RvMw", [file_google_api_field_behavior, file_google_protobuf_duration, file_sherpa_v1_task]);
+  fileDesc("ChVzaGVycGEvdjEvYWdlbnQucHJvdG8SCXNoZXJwYS52MSKsAQoTQWdlbnRTZXNzaW9uUmVxdWVzdBIrCghyZWdpc3RlchgBIAEoCzIXLnNoZXJwYS52MS5SZWdpc3Rlck5vZGVIABIpCgloZWFydGJlYXQYAiABKAsyFC5zaGVycGEudjEuSGVhcnRiZWF0SAASMgoLdGFza19zdGF0dXMYAyABKAsyGy5zaGVycGEudjEuVGFza1N0YXR1c1JlcG9ydEgAQgkKB21lc3NhZ2UitAEKFEFnZW50U2Vzc2lvblJlc3BvbnNlEisKCnJlZ2lzdGVyZWQYASABKAsyFS5zaGVycGEudjEuUmVnaXN0ZXJlZEgAEi8KCmFzc2lnbm1lbnQYAiABKAsyGS5zaGVycGEudjEuVGFza0Fzc2lnbm1lbnRIABIzCgxjYW5jZWxsYXRpb24YAyABKAsyGy5zaGVycGEudjEuVGFza0NhbmNlbGxhdGlvbkgAQgkKB21lc3NhZ2Ui2gEKDFJlZ2lzdGVyTm9kZRIWCglub2RlX25hbWUYASABKAlCA+BBAhIzCgZsYWJlbHMYAiADKAsyIy5zaGVycGEudjEuUmVnaXN0ZXJOb2RlLkxhYmVsc0VudHJ5EiEKBGdwdXMYAyADKAsyEy5zaGVycGEudjEuQWdlbnRHcHUSEQoJc2ltdWxhdGVkGAQgASgIEhgKEHJ1bm5pbmdfdGFza19pZHMYBSADKAkaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASK8AQoIQWdlbnRHcHUSDAoEdXVpZBgBIAEoCRINCgVpbmRleBgCIAEoBRINCgVtb2RlbBgDIAEoCRIUCgxtZW1vcnlfYnl0ZXMYBCABKAMSIAoTdXRpbGl6YXRpb25fcGVyY2VudBgFIAEoBUgAiAEBEh4KEW1lbW9yeV91c2VkX2J5dGVzGAYgASgDSAGIAQFCFgoUX3V0aWxpemF0aW9uX3BlcmNlbnRCFAoSX21lbW9yeV91c2VkX2J5dGVzIkMKClJlZ2lzdGVyZWQSNQoSaGVhcnRiZWF0X2ludGVydmFsGAEgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIi4KCUhlYXJ0YmVhdBIhCgRncHVzGAEgAygLMhMuc2hlcnBhLnYxLkFnZW50R3B1In4KEFRhc2tTdGF0dXNSZXBvcnQSDwoHdGFza19pZBgBIAEoCRIjCgVzdGF0ZRgCIAEoDjIULnNoZXJwYS52MS5UYXNrU3RhdGUSFgoJZXhpdF9jb2RlGAMgASgFSACIAQESDgoGcmVhc29uGAQgASgJQgwKCl9leGl0X2NvZGUiRAoOVGFza0Fzc2lnbm1lbnQSHQoEdGFzaxgBIAEoCzIPLnNoZXJwYS52MS5UYXNrEhMKC2dwdV9pbmRpY2VzGAIgAygFIjMKEFRhc2tDYW5jZWxsYXRpb24SDwoHdGFza19pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiUAoVVXBsb2FkVGFza0xvZ3NSZXF1ZXN0Eg8KB3Rhc2tfaWQYASABKAkSJgoFbGluZXMYAiADKAsyFy5zaGVycGEudjEuQWdlbnRMb2dMaW5lIkIKDEFnZW50TG9nTGluZRIkCgZzdHJlYW0YASABKA4yFC5zaGVycGEudjEuTG9nU3RyZWFtEgwKBHRleHQYAiABKAkiLgoWVXBsb2FkVGFza0xvZ3NSZXNwb25zZRIUCgxsaW5lc19zdG9yZWQYASABKAMiJwoNRW5yb2xsUmVxdWVzdBIWCglub2RlX25hbWUYASABKAlCA+BBAiKdAQoORW5yb2xsUmVzcG9uc2USEgoKY3JlZGVudGlhbBgBIAEoCRIRCglub2RlX25hbWUYAiABKAkSNQoGbGFiZWxzGAMgAygLMiUuc2hlcnBhLnYxLkVucm9sbFJlc3BvbnNlLkxhYmVsc0VudHJ5Gi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEygQIKDEFnZW50U2VydmljZRI/CgZFbnJvbGwSGC5zaGVycGEudjEuRW5yb2xsUmVxdWVzdBoZLnNoZXJwYS52MS5FbnJvbGxSZXNwb25zZSIAElUKDEFnZW50U2Vzc2lvbhIeLnNoZXJwYS52MS5BZ2VudFNlc3Npb25SZXF1ZXN0Gh8uc2hlcnBhLnYxLkFnZW50U2Vzc2lvblJlc3BvbnNlIgAoATABElkKDlVwbG9hZFRhc2tMb2dzEiAuc2hlcnBhLnYxLlVwbG9hZFRhc2tMb2dzUmVxdWVzdBohLnNoZXJwYS52MS5VcGxvYWRUYXNrTG9nc1Jlc3BvbnNlIgAoAWIGcHJvdG8z", [file_google_api_field_behavior, file_google_protobuf_duration, file_sherpa_v1_task]);
 
 /**
  * AgentSessionRequest is one message from an agent.
@@ -431,12 +431,82 @@ export const UploadTaskLogsResponseSchema: GenMessage<UploadTaskLogsResponse> = 
   messageDesc(file_sherpa_v1_agent, 11);
 
 /**
+ * EnrollRequest is the input of Enroll.
+ *
+ * @generated from message sherpa.v1.EnrollRequest
+ */
+export type EnrollRequest = Message<"sherpa.v1.EnrollRequest"> & {
+  /**
+   * Name the node will have, usually the host name: 1 to 63 characters,
+   * lowercase letters, digits, "-" and ".".
+   *
+   * @generated from field: string node_name = 1;
+   */
+  nodeName: string;
+};
+
+/**
+ * Describes the message sherpa.v1.EnrollRequest.
+ * Use `create(EnrollRequestSchema)` to create a new message.
+ */
+export const EnrollRequestSchema: GenMessage<EnrollRequest> = /*@__PURE__*/
+  messageDesc(file_sherpa_v1_agent, 12);
+
+/**
+ * EnrollResponse is the output of Enroll.
+ *
+ * @generated from message sherpa.v1.EnrollResponse
+ */
+export type EnrollResponse = Message<"sherpa.v1.EnrollResponse"> & {
+  /**
+   * The node's credential (shn_...), shown only here: the agent keeps it in
+   * its state directory and sends it as "authorization: Bearer" from then on.
+   *
+   * @generated from field: string credential = 1;
+   */
+  credential: string;
+
+  /**
+   * The node's name.
+   *
+   * @generated from field: string node_name = 2;
+   */
+  nodeName: string;
+
+  /**
+   * Labels the join token gave the node.
+   *
+   * @generated from field: map<string, string> labels = 3;
+   */
+  labels: { [key: string]: string };
+};
+
+/**
+ * Describes the message sherpa.v1.EnrollResponse.
+ * Use `create(EnrollResponseSchema)` to create a new message.
+ */
+export const EnrollResponseSchema: GenMessage<EnrollResponse> = /*@__PURE__*/
+  messageDesc(file_sherpa_v1_agent, 13);
+
+/**
  * AgentService is how node agents (sherpa-agent, or the one embedded in the
  * server) talk to the control plane. It is not meant for people.
  *
  * @generated from service sherpa.v1.AgentService
  */
 export const AgentService: GenService<{
+  /**
+   * Enroll exchanges a join token (sent as "authorization: Bearer shj_...")
+   * for the node's own credential, once. The node name then belongs to that
+   * credential: no other agent can register as it.
+   *
+   * @generated from rpc sherpa.v1.AgentService.Enroll
+   */
+  enroll: {
+    methodKind: "unary";
+    input: typeof EnrollRequestSchema;
+    output: typeof EnrollResponseSchema;
+  },
   /**
    * AgentSession is an agent's connection: the agent first sends `register`,
    * then heartbeats and task status reports; the server answers `registered`,

@@ -1,0 +1,109 @@
+import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
+import { peerAddressKey, requestIdKey } from "@sherpa/server-kit";
+import type { AuditLog } from "./audit-log.js";
+import type { Principal } from "./principal.js";
+import { principalKey } from "./principal-context.js";
+import type { RpcPolicy } from "./rpc-policies.js";
+
+/** What {@link createAuthorizationInterceptor} needs. */
+export interface AuthorizationDeps {
+  /** What each RPC needs, keyed `package.Service/Method`; an RPC not listed is refused. */
+  policies: ReadonlyMap<string, RpcPolicy>;
+  audit: AuditLog;
+}
+
+/**
+ * Authorizes every call against the policy table, default deny: an RPC with
+ * no policy is refused, a call without a principal is Unauthenticated, and a
+ * principal without the permission is PermissionDenied. It writes the audit
+ * line of each mutating unary call (with its result code) and of each call
+ * refused here or by a handler (ownership and queue grants).
+ */
+export function createAuthorizationInterceptor(deps: AuthorizationDeps): Interceptor {
+  return (next) => async (request) => {
+    const rpc = `${request.service.typeName}/${request.method.name}`;
+    const principal = request.contextValues.get(principalKey);
+    const policy = deps.policies.get(rpc);
+    const audit = (code: Code | undefined, reason: string) =>
+      deps.audit.record({
+        requestId: request.contextValues.get(requestIdKey),
+        principal,
+        peer: request.contextValues.get(peerAddressKey),
+        userAgent: request.header.get("user-agent") ?? "",
+        rpc,
+        target: request.stream ? {} : auditTarget(request.message),
+        decision:
+          code === Code.PermissionDenied || code === Code.Unauthenticated ? "deny" : "allow",
+        reason,
+        code: code === undefined ? "ok" : codeToString(code),
+      });
+    const refusal = refusalOf(policy, principal, rpc);
+    if (refusal !== undefined) {
+      audit(refusal.code, refusal.rawMessage);
+      throw refusal;
+    }
+    const audited =
+      policy !== "public" &&
+      !request.stream &&
+      request.method.idempotency !== MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS;
+    try {
+      const response = await next(request);
+      if (audited) {
+        audit(undefined, "");
+      }
+      return response;
+    } catch (caught) {
+      const error = ConnectError.from(caught);
+      if (audited || error.code === Code.PermissionDenied) {
+        audit(error.code, error.code === Code.PermissionDenied ? error.rawMessage : "");
+      }
+      throw caught;
+    }
+  };
+}
+
+function refusalOf(
+  policy: RpcPolicy | undefined,
+  principal: Principal | undefined,
+  rpc: string,
+): ConnectError | undefined {
+  if (policy === undefined) {
+    return new ConnectError(
+      `${rpc} has no access policy, so nobody may call it`,
+      Code.PermissionDenied,
+    );
+  }
+  if (policy === "public") {
+    return undefined;
+  }
+  if (principal === undefined) {
+    return new ConnectError("this call needs a credential", Code.Unauthenticated);
+  }
+  if (!principal.permissions.has(policy)) {
+    const role = principal.role === undefined ? "no role" : `role ${principal.role}`;
+    return new ConnectError(
+      `${rpc} needs permission ${policy}, which ${principal.subject} (${role}) does not have`,
+      Code.PermissionDenied,
+    );
+  }
+  return undefined;
+}
+
+const targetFields = ["id", "name", "queue", "nodeName", "taskId"] as const;
+
+/** What a request acts on, from its usual key fields, for the audit line. */
+function auditTarget(message: object): Record<string, string> {
+  const target: Record<string, string> = {};
+  const fields = message as Record<string, unknown>;
+  for (const field of targetFields) {
+    const value = fields[field];
+    if (typeof value === "string" && value !== "") {
+      target[field] = value;
+    } else if (typeof value === "object" && value !== null && "name" in value) {
+      target[field] = String((value as { name: unknown }).name);
+    }
+  }
+  return target;
+}
