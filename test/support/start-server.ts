@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -36,6 +36,10 @@ export interface StartedServer {
   dataDir: string;
   /** The process id of the server. */
   pid: number;
+  /** The admin token the server wrote to `<dataDir>/admin-token` at first start. */
+  adminToken: string;
+  /** `{ authorization: "Bearer <adminToken>" }`, for clients' headers. */
+  adminHeaders: Record<string, string>;
   /** Every JSON line the server has written to stdout so far, oldest first. */
   logLines(): LogLine[];
   /** Everything the server has written to stderr so far, for failure messages. */
@@ -77,6 +81,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Sta
     SHERPA_EMBEDDED_AGENT: "false",
     // Tests see the simulated inventory even on a machine with real GPUs.
     SHERPA_AGENT_NVIDIA_SMI: "sherpa-test-has-no-nvidia-smi",
+    // Tests never touch the user's own CLI profile.
+    SHERPA_CLI_PROFILE: "none",
     ...options.env,
   };
   const child = spawn(process.execPath, [serverMain], {
@@ -126,11 +132,16 @@ export async function startServer(options: StartServerOptions = {}): Promise<Sta
       env.SHERPA_TLS_CERT === undefined || env.SHERPA_TLS_CERT === ""
         ? `http://${host}:${port}`
         : `https://localhost:${port}`;
+    const adminToken = (
+      await readFile(env.SHERPA_ADMIN_TOKEN_FILE || join(dataDir, "admin-token"), "utf8")
+    ).trim();
     return {
       baseUrl,
       port,
       dataDir,
       pid: child.pid ?? 0,
+      adminToken,
+      adminHeaders: { authorization: `Bearer ${adminToken}` },
       logLines: () => [...log.lines],
       stderr: () => stderr,
       waitForLogLine: (matches, timeoutMs = 5000) => log.waitFor(matches, timeoutMs),

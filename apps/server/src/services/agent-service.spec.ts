@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import type { MessageInitShape } from "@bufbuild/protobuf";
+import { Code } from "@connectrpc/connect";
 import {
   type AgentSessionRequestSchema,
   type AgentSessionResponse,
@@ -8,13 +9,24 @@ import {
   LogStream,
   TaskState,
 } from "@sherpa/proto";
+import type { Principal } from "../access/principal.js";
 import { AsyncQueue } from "../events/async-queue.js";
-import { createTestTransport, type TestTransport } from "./testing/create-test-transport.js";
+import { rejectsWithCode } from "./testing/assert-connect-error.js";
+import {
+  createTestTransport,
+  type TestTransport,
+  testNode,
+} from "./testing/create-test-transport.js";
 
 type SessionRequest = MessageInitShape<typeof AgentSessionRequestSchema>;
 
 /** A scripted agent: the test decides what it says and reads what the server sends it. */
-function connectAgent(server: TestTransport, nodeName: string, gpuCount: number) {
+function connectAgent(
+  server: TestTransport,
+  nodeName: string,
+  gpuCount: number,
+  caller: string | Principal = nodeName,
+) {
   const requests = new AsyncQueue<SessionRequest>(100);
   const abort = new AbortController();
   requests.push({
@@ -33,7 +45,7 @@ function connectAgent(server: TestTransport, nodeName: string, gpuCount: number)
     },
   });
   const responses = server
-    .agentsAs(nodeName)
+    .agentsAs(caller)
     .agentSession(requests, { signal: abort.signal })
     [Symbol.asyncIterator]();
   return {
@@ -206,5 +218,58 @@ describe("AgentService with the scheduler", () => {
     assert.equal(new Set(held).size, held.length, "a GPU is held by two tasks");
     assert.ok(held.length <= 4, `${held.length} GPUs held on a 4-GPU node`);
     agent.disconnect();
+  });
+
+  describe("node identity", () => {
+    it("refuses an agent registering as another node, and leaves that node alone", async () => {
+      const owner = connectAgent(server, "node-a", 2);
+      assert.equal((await owner.next()).case, "registered");
+      const impostor = connectAgent(server, "node-a", 8, testNode("node-evil"));
+      await rejectsWithCode(impostor.next(), Code.PermissionDenied, /belongs to node "node-evil"/);
+      const { node } = await server.nodes.getNode({ name: "node-a" });
+      assert.equal(node?.gpus.length, 2, "the impostor's GPUs were not registered");
+      const { task } = await server.tasks.submitTask({ argv: ["train"], gpuCount: 1 });
+      const assigned = await owner.next();
+      assert.equal(assigned.case, "assignment");
+      assert.equal(assigned.case === "assignment" && assigned.value.task?.id, task?.id);
+      owner.disconnect();
+    });
+
+    it("refuses logs for a task that runs on another node", async () => {
+      const agent = connectAgent(server, "node-a", 1);
+      await agent.next();
+      const { task } = await server.tasks.submitTask({ argv: ["train"], gpuCount: 1 });
+      await agent.next();
+      await rejectsWithCode(
+        server.agentsAs("node-b").uploadTaskLogs(
+          (async function* () {
+            yield { taskId: task?.id ?? "", lines: [{ stream: LogStream.STDOUT, text: "forged" }] };
+          })(),
+        ),
+        Code.PermissionDenied,
+      );
+      const logs: string[] = [];
+      for await (const batch of server.tasks.streamTaskLogs({ id: task?.id ?? "" })) {
+        logs.push(...batch.lines.map((line) => line.text));
+      }
+      assert.deepEqual(logs, []);
+      agent.disconnect();
+    });
+
+    it("keeps the labels the join token gave over the agent's own", async () => {
+      const labelled = { ...testNode("node-a"), labels: { zone: "lab", gpu: "a100" } };
+      const agent = connectAgent(server, "node-a", 1, labelled);
+      await agent.next();
+      const { node } = await server.nodes.getNode({ name: "node-a" });
+      assert.deepEqual(node?.labels, { zone: "lab", gpu: "a100" });
+      agent.disconnect();
+    });
+
+    it("ends a node's session with Unauthenticated when its credential is revoked", async () => {
+      const agent = connectAgent(server, "node-a", 1);
+      await agent.next();
+      server.sessions.disconnect("node-a", "the node's credential was revoked");
+      await rejectsWithCode(agent.next(), Code.Unauthenticated, /revoked/);
+    });
   });
 });

@@ -188,8 +188,12 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
           value: { heartbeatInterval: durationFromMs(deps.heartbeatIntervalMs) },
         },
       };
+      let sessionOver = false;
       const reading = (async () => {
         for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) {
+          if (sessionOver) {
+            return;
+          }
           await handle(nodeName, next.value);
         }
       })().then(
@@ -198,14 +202,23 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
       );
       const endOnAbort = () => outbox.end();
       context.signal.addEventListener("abort", endOnAbort);
+      let endedWithError = false;
       try {
         for await (const command of outbox) {
           yield toResponse(command);
         }
+      } catch (error) {
+        // Ended by the server (a revoked credential, a stuck outbox) or by a bad
+        // message: the agent's further messages must not be read, so no waiting for them.
+        endedWithError = true;
+        throw error;
       } finally {
+        sessionOver = true;
         context.signal.removeEventListener("abort", endOnAbort);
         deps.sessions.close(nodeName, outbox);
-        await reading.catch(() => undefined);
+        if (!endedWithError) {
+          await reading.catch(() => undefined);
+        }
       }
     },
 

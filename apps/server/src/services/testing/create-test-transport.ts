@@ -59,8 +59,8 @@ export interface TestClients {
 export interface TestTransport extends TestClients {
   /** Clients calling as another principal (the others call as an admin, "test-admin"). */
   as(principal: Principal): TestClients;
-  /** An AgentService client calling as the enrolled agent of a node. */
-  agentsAs(nodeName: string): Client<typeof AgentService>;
+  /** An AgentService client calling as the enrolled agent of a node, or as a principal. */
+  agentsAs(caller: string | Principal): Client<typeof AgentService>;
   /** Every audit line written, in order. */
   audited: AuditEntry[];
   events: TaskEventHub;
@@ -195,7 +195,11 @@ export async function createTestTransport(
   return {
     ...as(testUser("test-admin", "admin")),
     as,
-    agentsAs: (nodeName) => createClient(AgentService, transportAs(testNode(nodeName))),
+    agentsAs: (caller) =>
+      createClient(
+        AgentService,
+        transportAs(typeof caller === "string" ? testNode(caller) : caller),
+      ),
     audited,
     events,
     sessions,
