@@ -33,8 +33,11 @@ describe("loadAgentConfig", () => {
       gpus: "",
       nvidiaSmi: "nvidia-smi",
       workDir: resolve("data/agent"),
+      stateDir: resolve("data/agent/state"),
+      joinToken: "",
       cancelGraceMs: 10_000,
       logLevel: "info",
+      taskBaseEnv: {},
     });
   });
 
@@ -47,6 +50,8 @@ describe("loadAgentConfig", () => {
         SHERPA_AGENT_GPUS: "2xNVIDIA H100 80GB HBM3,2xTesla T4",
         SHERPA_AGENT_NVIDIA_SMI: "/usr/bin/nvidia-smi",
         SHERPA_AGENT_WORK_DIR: "/var/lib/sherpa-agent",
+        SHERPA_AGENT_STATE_DIR: "/etc/sherpa-agent",
+        SHERPA_JOIN_TOKEN: "shj_abc123",
         SHERPA_AGENT_CANCEL_GRACE_MS: "0",
         SHERPA_LOG_LEVEL: "warn",
       }),
@@ -57,8 +62,11 @@ describe("loadAgentConfig", () => {
         gpus: "2xNVIDIA H100 80GB HBM3,2xTesla T4",
         nvidiaSmi: "/usr/bin/nvidia-smi",
         workDir: "/var/lib/sherpa-agent",
+        stateDir: "/etc/sherpa-agent",
+        joinToken: "shj_abc123",
         cancelGraceMs: 0,
         logLevel: "warn",
+        taskBaseEnv: {},
       },
     );
   });
@@ -75,6 +83,37 @@ describe("loadAgentConfig", () => {
     assert.equal(config.gpus, "4xNVIDIA A100-SXM4-80GB");
   });
 
+  it("keeps the state directory under the work directory unless it is set", () => {
+    assert.equal(configOf(["--work-dir", "/srv/agent"]).stateDir, "/srv/agent/state");
+    assert.equal(
+      configOf(["--work-dir", "/srv/agent", "--state-dir", "relative/state"]).stateDir,
+      resolve("relative/state"),
+    );
+  });
+
+  it("gives tasks only the base variables of the agent's environment", () => {
+    const config = configOf([], {
+      PATH: "/usr/bin:/bin",
+      HOME: "/home/agent",
+      LANG: "C.UTF-8",
+      SHERPA_JOIN_TOKEN: "shj_secret",
+      SHERPA_TOKEN: "shn_secret",
+      DATABASE_URL: "postgres://sherpa@db/sherpa",
+      AWS_SECRET_ACCESS_KEY: "secret",
+    });
+    assert.deepEqual(config.taskBaseEnv, {
+      PATH: "/usr/bin:/bin",
+      HOME: "/home/agent",
+      LANG: "C.UTF-8",
+    });
+  });
+
+  it("does not repeat a bad join token, a secret, in its message", () => {
+    const message = errorOf(["--join-token", "shn_my-node-credential"]);
+    assert.match(message, /SHERPA_JOIN_TOKEN \(--join-token\) is not valid; allowed: .*shj_/);
+    assert.doesNotMatch(message, /my-node-credential/);
+  });
+
   const badValues: { env: string; value: string }[] = [
     { env: "SHERPA_SERVER", value: "localhost:8080" },
     { env: "SHERPA_SERVER", value: "ftp://sherpa" },
@@ -85,6 +124,7 @@ describe("loadAgentConfig", () => {
     { env: "SHERPA_NODE_LABELS", value: "=x" },
     { env: "SHERPA_AGENT_GPUS", value: "0xTesla T4" },
     { env: "SHERPA_AGENT_WORK_DIR", value: " " },
+    { env: "SHERPA_AGENT_STATE_DIR", value: "" },
     { env: "SHERPA_AGENT_CANCEL_GRACE_MS", value: "-1" },
     { env: "SHERPA_AGENT_CANCEL_GRACE_MS", value: "ten" },
     { env: "SHERPA_AGENT_CANCEL_GRACE_MS", value: "3600001" },
@@ -121,6 +161,8 @@ describe("loadAgentConfig", () => {
       "--labels",
       "--gpus",
       "--work-dir",
+      "--state-dir",
+      "--join-token",
       "--cancel-grace-ms",
     ]) {
       assert.ok(loaded.kind === "help" && loaded.text.includes(flag), `--help lacks ${flag}`);

@@ -1,7 +1,8 @@
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { parseSimulatedGpus } from "./gpu/parse-simulated-gpus.js";
 import { type LogLevel, logLevels } from "./json-logger.js";
+import { taskBaseEnvironment } from "./runner/task-environment.js";
 
 /** Everything sherpa-agent is configured with, validated at start. */
 export interface AgentConfig {
@@ -17,22 +18,42 @@ export interface AgentConfig {
   nvidiaSmi: string;
   /** Absolute path of the agent's directory; tasks run in `<workDir>/tasks/<id>`. */
   workDir: string;
+  /** Absolute path of the directory the node credential is kept in (`credential.json`). */
+  stateDir: string;
+  /** The join token (`shj_...`) to enroll the node with when it has no credential; empty for none. */
+  joinToken: string;
   /** Time between SIGTERM and SIGKILL when a task is stopped. */
   cancelGraceMs: number;
   /** Lowest level logged. */
   logLevel: LogLevel;
+  /** The variables of the agent's environment that tasks get (see taskBaseEnvironment). */
+  taskBaseEnv: Record<string, string>;
 }
 
+/** The settings that come from flags, environment variables and defaults. */
+type SettingKey = Exclude<keyof AgentConfig, "taskBaseEnv">;
+
 /** One setting: its environment variable, its flag, its default and how to read it. */
-interface Setting<K extends keyof AgentConfig> {
+interface Setting<K extends SettingKey> {
   key: K;
   env: string;
   flag: string;
-  /** The default; a function for defaults that depend on the machine. */
-  defaultValue: string | ((machine: MachineFacts) => string);
+  /** The default; a function for defaults that depend on the machine or on settings before it. */
+  defaultValue: string | ((context: DefaultContext) => string);
+  /** The default as `--help` shows it, for a function default. */
+  defaultText?: string;
   description: string;
   parse: (text: string) => AgentConfig[K] | undefined;
   allowed: string;
+  /** A secret: a bad value is not repeated in the error message. */
+  secret?: boolean;
+}
+
+/** What a default may depend on. */
+interface DefaultContext {
+  machine: MachineFacts;
+  /** The settings read so far, those listed before. */
+  config: Partial<AgentConfig>;
 }
 
 /** What defaults depend on, passed in so tests do not depend on the machine. */
@@ -67,6 +88,15 @@ function parseServerUrl(text: string): string | undefined {
   }
 }
 
+function parseJoinToken(text: string): string | undefined {
+  const token = text.trim();
+  return token === "" || /^shj_\S+$/.test(token) ? token : undefined;
+}
+
+function parseDirectory(text: string): string | undefined {
+  return text.trim() === "" ? undefined : resolve(text.trim());
+}
+
 function parseSimulatedSpec(text: string): string | undefined {
   try {
     parseSimulatedGpus(text, "check");
@@ -77,7 +107,7 @@ function parseSimulatedSpec(text: string): string | undefined {
 }
 
 /** Every setting; `--help` and the README's settings table are made from this list. */
-export const agentSettings: readonly Setting<keyof AgentConfig>[] = [
+export const agentSettings: readonly Setting<SettingKey>[] = [
   {
     key: "server",
     env: "SHERPA_SERVER",
@@ -91,7 +121,8 @@ export const agentSettings: readonly Setting<keyof AgentConfig>[] = [
     key: "nodeName",
     env: "SHERPA_NODE_NAME",
     flag: "node-name",
-    defaultValue: ({ hostname }) => hostname,
+    defaultValue: ({ machine }) => machine.hostname,
+    defaultText: "the host name",
     description: "The node's unique name.",
     parse: (text) => (/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/.test(text) ? text : undefined),
     allowed: "1 to 253 letters, digits, '.', '_' or '-', starting with a letter or digit",
@@ -133,8 +164,30 @@ export const agentSettings: readonly Setting<keyof AgentConfig>[] = [
     flag: "work-dir",
     defaultValue: "./data/agent",
     description: "The agent's directory; each task runs in <work-dir>/tasks/<task id> (created).",
-    parse: (text) => (text.trim() === "" ? undefined : resolve(text.trim())),
+    parse: parseDirectory,
     allowed: "a directory path",
+  },
+  {
+    key: "stateDir",
+    env: "SHERPA_AGENT_STATE_DIR",
+    flag: "state-dir",
+    defaultValue: ({ config }) => join(config.workDir ?? ".", "state"),
+    defaultText: "<work-dir>/state",
+    description:
+      "Where the node's credential is kept (credential.json, readable by the agent's user only).",
+    parse: parseDirectory,
+    allowed: "a directory path",
+  },
+  {
+    key: "joinToken",
+    env: "SHERPA_JOIN_TOKEN",
+    flag: "join-token",
+    defaultValue: "",
+    description:
+      "Join token (from `sherpa nodes join-token create`) the node enrolls with once, when it has no credential yet.",
+    parse: parseJoinToken,
+    allowed: "empty, or a join token starting with shj_",
+    secret: true,
   },
   {
     key: "cancelGraceMs",
@@ -169,7 +222,8 @@ export type LoadedAgentConfig =
 /**
  * Builds the configuration from flags (which win), then `SHERPA_*` environment
  * variables, then defaults. Every bad value is reported at once, naming the
- * setting and what it allows.
+ * setting and what it allows. Also picks, from `env`, the base environment of
+ * tasks: the only part of the agent's environment they get.
  */
 export function loadAgentConfig(
   argv: readonly string[],
@@ -181,24 +235,26 @@ export function loadAgentConfig(
     return { kind: "help", text: agentHelpText() };
   }
   const problems: string[] = [];
-  const config: Partial<Record<keyof AgentConfig, unknown>> = {};
+  const config: Partial<Record<SettingKey, unknown>> = {};
   for (const setting of agentSettings) {
     const flagValue = values[setting.flag];
     const fallback =
       typeof setting.defaultValue === "function"
-        ? setting.defaultValue(machine)
+        ? setting.defaultValue({ machine, config: config as Partial<AgentConfig> })
         : setting.defaultValue;
     const text = typeof flagValue === "string" ? flagValue : (env[setting.env] ?? fallback);
     const value = setting.parse(text);
     if (value === undefined) {
-      problems.push(`${setting.env} (--${setting.flag}) is "${text}"; allowed: ${setting.allowed}`);
+      const shown = setting.secret === true ? "not valid" : `"${text}"`;
+      problems.push(`${setting.env} (--${setting.flag}) is ${shown}; allowed: ${setting.allowed}`);
     }
     config[setting.key] = value;
   }
   if (problems.length > 0) {
     throw new AgentConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
   }
-  return { kind: "config", config: config as AgentConfig };
+  const settings = config as Omit<AgentConfig, "taskBaseEnv">;
+  return { kind: "config", config: { ...settings, taskBaseEnv: taskBaseEnvironment(env) } };
 }
 
 function parseFlags(argv: readonly string[]): Record<string, string | boolean | undefined> {
@@ -217,11 +273,8 @@ function parseFlags(argv: readonly string[]): Record<string, string | boolean | 
 /** The `--help` text: every flag with its environment variable and default. */
 export function agentHelpText(): string {
   const lines = agentSettings.map((setting) => {
-    const defaultText =
-      typeof setting.defaultValue === "function"
-        ? "the host name"
-        : JSON.stringify(setting.defaultValue);
+    const defaultText = setting.defaultText ?? JSON.stringify(setting.defaultValue);
     return `  --${setting.flag} <value>\n      ${setting.description}\n      env ${setting.env}, default ${defaultText}`;
   });
-  return `Usage: sherpa-agent [flags]\n\nRuns the Sherpa node agent: registers this machine's GPUs with the server and runs the tasks it assigns.\nSIGTERM or SIGINT cancels running tasks and stops.\n\nFlags:\n${lines.join("\n")}\n  -h, --help\n      Show this help.\n`;
+  return `Usage: sherpa-agent [flags]\n\nRuns the Sherpa node agent: registers this machine's GPUs with the server and runs the tasks it assigns.\nThe first start needs --join-token: the node enrolls with it once and keeps its credential in --state-dir.\nSIGTERM or SIGINT cancels running tasks and stops.\n\nFlags:\n${lines.join("\n")}\n  -h, --help\n      Show this help.\n`;
 }

@@ -21,4 +21,10 @@ export type {
   TaskHandle,
 } from "./runner/run-task.js";
 export { runTask } from "./runner/run-task.js";
+export type { TaskEnvironmentParts } from "./runner/task-environment.js";
+export {
+  taskBaseEnvironment,
+  taskBaseVariables,
+  taskEnvironment,
+} from "./runner/task-environment.js";
 export type { TaskOutcome } from "./runner/task-outcome.js";

@@ -8,9 +8,10 @@ import type { TaskStatusReportInit } from "./task-status-outbox.js";
 /** Options of createAgentTasks. */
 export interface AgentTasksOptions {
   clients: Pick<SherpaServiceClients, "agents">;
+  nodeName: string;
   workDir: string;
   cancelGraceMs: number;
-  baseEnv: NodeJS.ProcessEnv | undefined;
+  baseEnv: Readonly<Record<string, string | undefined>> | undefined;
   logger: AgentLogger;
   /** Where RUNNING and final statuses go. */
   report: (status: TaskStatusReportInit) => void;
@@ -58,6 +59,7 @@ export function createAgentTasks(options: AgentTasksOptions): AgentTasks {
     const handle = runTask({
       task,
       gpuIndices: assignment.gpuIndices,
+      nodeName: options.nodeName,
       workDir: options.workDir,
       cancelGraceMs: options.cancelGraceMs,
       baseEnv: options.baseEnv,

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
+import { Code, type ConnectError } from "@connectrpc/connect";
 import { LogStream, type TaskAssignment, TaskState } from "@sherpa/proto";
 import type { GpuInfo } from "../gpu/gpu-info.js";
 import { signalProcessGroup } from "../runner/process-group.js";
@@ -203,6 +204,32 @@ describe("createAgent", () => {
     );
     assert.ok(reRegistration < finalStatus, "the final status came before the new registration");
     assert.equal(server.statuses("t-offline")[1]?.exitCode, 5);
+  });
+
+  it("stops reconnecting, once, when the server refuses its credential, and keeps its tasks", async () => {
+    const server = createFakeAgentService();
+    const logger = createRecordingLogger();
+    const refusals: ConnectError[] = [];
+    startAgent(server, { logger, onRefused: (error) => refusals.push(error) });
+    await waitFor("registration", () => server.sessions.length === 1);
+    server.sessions[0]?.send(assignment("t-kept", ["sleep", "30"]));
+    await waitFor("RUNNING", () => server.statuses("t-kept").length === 1);
+    server.behaviour.revoked = true;
+    server.sessions[0]?.fail();
+    await waitFor("the refusal", () => refusals.length === 1);
+    // Long enough for several reconnection attempts (20 to 100 ms apart) had there been any.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.deepEqual(
+      refusals.map((error) => error.code),
+      [Code.Unauthenticated],
+    );
+    const refused = logger.lines.filter((line) => line.level === "error");
+    assert.deepEqual(
+      refused.map((line) => line.message),
+      ["the server refused the agent's session; not reconnecting"],
+    );
+    const fields = refused[0]?.fields as { runningTaskIds?: string[] } | undefined;
+    assert.deepEqual(fields?.runningTaskIds, ["t-kept"]);
   });
 
   it("stops cleanly: cancels and reports running tasks, ends the session, leaves nothing behind", async () => {

@@ -1,10 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { Code, type ConnectError } from "@connectrpc/connect";
 import type { SherpaServiceClients } from "@sherpa/sdk";
 import { type AgentLogger, silentLogger } from "../agent-logger.js";
 import type { GpuInfo } from "../gpu/gpu-info.js";
 import { waitAtMost } from "../wait-at-most.js";
 import { type AgentSession, openAgentSession } from "./agent-session.js";
 import { createAgentTasks } from "./agent-tasks.js";
+import { isServerRefusal } from "./is-server-refusal.js";
 import { createReconnectBackoff, type ReconnectBackoffOptions } from "./reconnect-backoff.js";
 import { createTaskStatusOutbox } from "./task-status-outbox.js";
 
@@ -30,15 +32,27 @@ export interface AgentOptions {
   logger?: AgentLogger;
   /** Delays between attempts to reach the server again. */
   reconnect?: ReconnectBackoffOptions;
-  /** Environment tasks inherit; process.env unless set. */
-  baseEnv?: NodeJS.ProcessEnv;
+  /**
+   * The environment tasks' base environment is taken from: only PATH, HOME
+   * and the other variables of taskBaseVariables pass, nothing else of it.
+   * Pass the agent's own, for example `taskBaseEnvironment(process.env)` read
+   * where the configuration is; tasks get none of it unless set.
+   */
+  baseEnv?: Readonly<Record<string, string | undefined>>;
   /** On stop(), how long the server has to end the session after the agent ended its side; 5 000 ms unless set. */
   sessionCloseTimeoutMs?: number;
+  /**
+   * Called once when the server refuses the session with Unauthenticated or
+   * PermissionDenied (a credential revoked, or not this node's). The agent
+   * does not reconnect after that, as retrying cannot help; running tasks go
+   * on until stop().
+   */
+  onRefused?: (error: ConnectError) => void;
 }
 
 /** A node agent: runs the tasks the server assigns, for as long as it is started. */
 export interface Agent {
-  /** Connects to the server and keeps reconnecting until stopped. */
+  /** Connects to the server and keeps reconnecting until stopped or refused. */
   start(): void;
   /**
    * Stops reconnecting, cancels running tasks (SIGTERM, then SIGKILL after the
@@ -60,6 +74,7 @@ export function createAgent(options: AgentOptions): Agent {
   const outbox = createTaskStatusOutbox();
   const tasks = createAgentTasks({
     clients: options.clients,
+    nodeName: options.nodeName,
     workDir: options.workDir,
     cancelGraceMs: options.cancelGraceMs ?? 10_000,
     baseEnv: options.baseEnv,
@@ -117,6 +132,14 @@ export function createAgent(options: AgentOptions): Agent {
       const { registered, error } = await current.ended;
       session = undefined;
       if (stopped.signal.aborted) {
+        return;
+      }
+      if (error !== undefined && isServerRefusal(error)) {
+        logger.error(
+          { code: Code[error.code], err: error.rawMessage, runningTaskIds: tasks.runningTaskIds() },
+          "the server refused the agent's session; not reconnecting",
+        );
+        options.onRefused?.(error);
         return;
       }
       if (registered) {

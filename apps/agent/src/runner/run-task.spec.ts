@@ -30,6 +30,7 @@ describe("runTask", () => {
     const handle = runTask({
       task: { id: `t-${taskNumber}`, argv },
       gpuIndices: [],
+      nodeName: "node-7",
       workDir,
       cancelGraceMs: 2_000,
       onOutputLine: (stream, text) => {
@@ -84,21 +85,50 @@ describe("runTask", () => {
     assert.deepEqual(lines, [{ stream: "stdout", text: join(workDir, "tasks", id) }]);
   });
 
-  it("adds the task's environment to the agent's, but keeps its own CUDA_VISIBLE_DEVICES", async () => {
-    const { handle, lines } = start(
-      ["sh", "-c", "echo $FROM_AGENT $GREETING $CUDA_VISIBLE_DEVICES"],
-      {
-        task: {
-          id: "env-task",
-          argv: ["sh", "-c", "echo $FROM_AGENT $GREETING $CUDA_VISIBLE_DEVICES"],
-          env: { GREETING: "hello", CUDA_VISIBLE_DEVICES: "7" },
-        },
-        baseEnv: { PATH: process.env.PATH, FROM_AGENT: "agent" },
-        gpuIndices: [0],
+  it("gives the task only the base of the agent's environment, its own variables and the submitter's", async () => {
+    const { handle, lines } = start([], {
+      task: {
+        id: "env-task",
+        name: "train-llm",
+        queue: "training",
+        argv: ["env"],
+        env: { GREETING: "hello", PATH: "/opt/task/bin:/usr/bin:/bin" },
       },
-    );
+      baseEnv: {
+        PATH: process.env.PATH,
+        HOME: "/home/agent",
+        SHERPA_SECRET: "x",
+        SHERPA_TOKEN: "shn_secret",
+        DATABASE_URL: "y",
+      },
+      gpuIndices: [0, 2],
+    });
+    assert.equal((await handle.outcome).state, TaskState.SUCCEEDED);
+    const env = Object.fromEntries(lines.map((line) => line.text.split(/=(.*)/s).slice(0, 2)));
+    assert.deepEqual(env, {
+      PATH: "/opt/task/bin:/usr/bin:/bin",
+      HOME: "/home/agent",
+      GREETING: "hello",
+      CUDA_VISIBLE_DEVICES: "0,2",
+      SHERPA_TASK_ID: "env-task",
+      SHERPA_TASK_NAME: "train-llm",
+      SHERPA_TASK_QUEUE: "training",
+      SHERPA_NODE_NAME: "node-7",
+    });
+  });
+
+  it("does not let the submitter override the variables the agent sets", async () => {
+    const { handle, lines } = start([], {
+      task: {
+        id: "override-task",
+        argv: ["sh", "-c", "echo $CUDA_VISIBLE_DEVICES $SHERPA_TASK_ID $SHERPA_NODE_NAME"],
+        env: { CUDA_VISIBLE_DEVICES: "7", SHERPA_TASK_ID: "other", SHERPA_NODE_NAME: "elsewhere" },
+      },
+      baseEnv: { PATH: process.env.PATH },
+      gpuIndices: [0],
+    });
     await handle.outcome;
-    assert.deepEqual(lines, [{ stream: "stdout", text: "agent hello 0" }]);
+    assert.deepEqual(lines, [{ stream: "stdout", text: "0 override-task node-7" }]);
   });
 
   it("reads every line, and a final line without a newline, before it reports the outcome", async () => {

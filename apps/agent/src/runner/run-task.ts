@@ -5,6 +5,7 @@ import { TaskState } from "@sherpa/proto";
 import { waitAtMost } from "../wait-at-most.js";
 import { createProcessGroupTerminator } from "./process-group.js";
 import { readOutputLines } from "./read-output-lines.js";
+import { taskEnvironment } from "./task-environment.js";
 import { describeExit, type TaskOutcome } from "./task-outcome.js";
 import { type DurationLike, startTaskTimeout } from "./task-timeout.js";
 
@@ -15,9 +16,13 @@ export type OutputStreamName = "stdout" | "stderr";
 export interface RunnableTask {
   /** The task's ID; also the name of its working directory. */
   id: string;
+  /** The task's name, passed as SHERPA_TASK_NAME; empty unless set. */
+  name?: string;
+  /** The task's queue, passed as SHERPA_TASK_QUEUE; empty unless set. */
+  queue?: string;
   /** The program and its arguments, run without a shell. */
   argv: readonly string[];
-  /** Extra environment variables. */
+  /** The environment its submitter gave the task, added to the base environment. */
   env?: Readonly<Record<string, string>>;
   /** Longest the task may run; none when unset or zero. */
   timeout?: DurationLike | undefined;
@@ -28,6 +33,8 @@ export interface RunTaskOptions {
   task: RunnableTask;
   /** GPUs given to the task, passed as CUDA_VISIBLE_DEVICES. */
   gpuIndices: readonly number[];
+  /** The node the task runs on, passed as SHERPA_NODE_NAME. */
+  nodeName: string;
   /** The agent's directory; the task runs in `<workDir>/tasks/<task id>`. */
   workDir: string;
   /** Time between SIGTERM and SIGKILL when the task is cancelled or times out. */
@@ -39,8 +46,11 @@ export interface RunTaskOptions {
   onOutputLine?: (stream: OutputStreamName, text: string) => void | Promise<void>;
   /** Called once the process has started. */
   onSpawn?: (pid: number) => void;
-  /** Environment the task's is built on; process.env unless set. */
-  baseEnv?: NodeJS.ProcessEnv;
+  /**
+   * The agent's environment, of which the task gets only the base variables
+   * (PATH, HOME, ...: see taskBaseVariables); none unless set.
+   */
+  baseEnv?: Readonly<Record<string, string | undefined>>;
   /** Longer lines are cut into pieces of this many bytes; 64 KiB unless set. */
   maxLineBytes?: number;
 }
@@ -62,8 +72,9 @@ const reapLimitMs = 5_000;
 
 /**
  * Runs a task's command as its own process group in `<workDir>/tasks/<id>`,
- * with CUDA_VISIBLE_DEVICES set to its GPUs, and reports its output line by
- * line. Never throws: a task that cannot start ends FAILED.
+ * in its own environment (see taskEnvironment: nothing of the agent's but the
+ * base variables, CUDA_VISIBLE_DEVICES set to its GPUs), and reports its output
+ * line by line. Never throws: a task that cannot start ends FAILED.
  */
 export function runTask(options: RunTaskOptions): TaskHandle {
   const { task } = options;
@@ -82,11 +93,12 @@ export function runTask(options: RunTaskOptions): TaskHandle {
   }
   const child = spawn(program, args, {
     cwd,
-    env: {
-      ...(options.baseEnv ?? process.env),
-      ...task.env,
-      CUDA_VISIBLE_DEVICES: options.gpuIndices.join(","),
-    },
+    env: taskEnvironment({
+      agentEnv: options.baseEnv ?? {},
+      task,
+      gpuIndices: options.gpuIndices,
+      nodeName: options.nodeName,
+    }),
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });

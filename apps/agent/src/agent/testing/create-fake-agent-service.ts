@@ -28,22 +28,57 @@ export interface FakeSession {
   fail(): void;
 }
 
+/** Options of createFakeAgentService. */
+export interface FakeAgentServiceOptions {
+  heartbeatIntervalMs?: number;
+  /**
+   * Access control as the real server does it: Enroll takes `joinToken` (as
+   * `authorization: Bearer`) once and answers with `credential`, which every
+   * other call needs. Without it, Enroll is unimplemented and every call is let in
+   * (unless `behaviour.revoked`).
+   */
+  access?: { joinToken: string; credential: string };
+}
+
 /**
  * A test double of the server side of AgentService, following the contract the
  * agent is written to: `registered` answers `register`, UploadTaskLogs stores
  * lines and answers once the stream ends. Unit tests only; the real server is
  * tested end to end in test/.
  */
-export function createFakeAgentService(options: { heartbeatIntervalMs?: number } = {}) {
+export function createFakeAgentService(options: FakeAgentServiceOptions = {}) {
   const events: ServerEvent[] = [];
   const sessions: FakeSession[] = [];
-  const behaviour = { refuseSessions: false, failUploads: false };
+  const enrolledNodes: string[] = [];
+  const behaviour = { refuseSessions: false, failUploads: false, revoked: false };
+  const { access } = options;
+  const checkCredential = (header: Headers) => {
+    const known =
+      access === undefined || header.get("authorization") === `Bearer ${access.credential}`;
+    if (behaviour.revoked || !known) {
+      throw new ConnectError("unknown or revoked node credential", Code.Unauthenticated);
+    }
+  };
   const routes = (router: ConnectRouter) => {
     router.service(AgentService, {
-      async *agentSession(requests) {
+      async enroll(request, context) {
+        if (access === undefined) {
+          throw new ConnectError("enrollment is not set up", Code.Unimplemented);
+        }
+        if (
+          context.requestHeader.get("authorization") !== `Bearer ${access.joinToken}` ||
+          enrolledNodes.length > 0
+        ) {
+          throw new ConnectError("join token is invalid, used or expired", Code.Unauthenticated);
+        }
+        enrolledNodes.push(request.nodeName);
+        return { credential: access.credential, nodeName: request.nodeName, labels: {} };
+      },
+      async *agentSession(requests, context) {
         if (behaviour.refuseSessions) {
           throw new ConnectError("server is restarting", Code.Unavailable);
         }
+        checkCredential(context.requestHeader);
         const session = sessions.length;
         const outgoing = createAsyncQueue<Response | Error>(100);
         sessions.push({
@@ -83,7 +118,8 @@ export function createFakeAgentService(options: { heartbeatIntervalMs?: number }
           yield response;
         }
       },
-      async uploadTaskLogs(requests) {
+      async uploadTaskLogs(requests, context) {
+        checkCredential(context.requestHeader);
         let linesStored = 0n;
         for await (const request of requests) {
           if (behaviour.failUploads) {
@@ -111,6 +147,8 @@ export function createFakeAgentService(options: { heartbeatIntervalMs?: number }
     events,
     sessions,
     behaviour,
+    /** Names of the nodes that enrolled, in order. */
+    enrolledNodes,
     statuses: (taskId: string) =>
       events.flatMap((event) =>
         event.kind === "status" && event.value.taskId === taskId ? [event.value] : [],
