@@ -62,6 +62,7 @@ describe("loadConfig", () => {
       rateLimitPerSecond: 100,
       rateLimitBurst: 200,
       authFailuresPerMinute: 30,
+      taskBaseEnv: { HOME: "/home/ada" },
     });
   });
 
@@ -143,6 +144,7 @@ describe("loadConfig", () => {
       rateLimitPerSecond: 5,
       rateLimitBurst: 10,
       authFailuresPerMinute: 3,
+      taskBaseEnv: {},
     });
   });
 

@@ -1,6 +1,7 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { taskBaseEnvironment } from "@sherpa/agent";
 
 /** Everything the server is configured with, validated at start. */
 export interface ServerConfig {
@@ -78,10 +79,18 @@ export interface ServerConfig {
   rateLimitBurst: number;
   /** Failed authentications a peer address may make per minute before it is refused. */
   authFailuresPerMinute: number;
+  /**
+   * What the embedded agent's tasks get of the server's environment: PATH, HOME
+   * and the like, never its SHERPA_* settings or secrets. Not a setting.
+   */
+  taskBaseEnv: Record<string, string>;
 }
 
+/** The configuration keys that are settings (flags and variables). */
+type SettingKey = Exclude<keyof ServerConfig, "taskBaseEnv">;
+
 /** One setting: its environment variable, its flag, its default and how to read it. */
-interface Setting<K extends keyof ServerConfig> {
+interface Setting<K extends SettingKey> {
   key: K;
   env: string;
   flag: string;
@@ -136,7 +145,7 @@ function integerIn(min: number, max: number) {
 }
 
 /** Every setting; `--help` and the README's settings table are made from this list. */
-export const settings: readonly Setting<keyof ServerConfig>[] = [
+export const settings: readonly Setting<SettingKey>[] = [
   {
     key: "host",
     env: "SHERPA_HOST",
@@ -530,11 +539,14 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
   if (problems.length > 0) {
     throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
   }
-  return { kind: "config", config: withDerivedPaths(config as ServerConfig, env) };
+  return { kind: "config", config: withDerivedSettings(config as ServerConfig, env) };
 }
 
-/** Fills in the paths whose defaults depend on the data directory or the user's home. */
-function withDerivedPaths(config: ServerConfig, env: NodeJS.ProcessEnv): ServerConfig {
+/**
+ * Fills in what depends on the data directory or the user's home, and what the
+ * embedded agent's tasks get of the environment.
+ */
+function withDerivedSettings(config: ServerConfig, env: NodeJS.ProcessEnv): ServerConfig {
   const inMemory = config.dataDir === ":memory:";
   const configHome = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), ".config");
   return {
@@ -547,6 +559,7 @@ function withDerivedPaths(config: ServerConfig, env: NodeJS.ProcessEnv): ServerC
       config.auditLog !== "" ? config.auditLog : inMemory ? "-" : join(config.dataDir, "audit.log"),
     cliProfile:
       config.cliProfile === "" ? join(configHome, "sherpa", "profile.json") : config.cliProfile,
+    taskBaseEnv: taskBaseEnvironment(env),
   };
 }
 

@@ -1,13 +1,7 @@
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ConnectRouter, createRouterTransport, type Interceptor } from "@connectrpc/connect";
-import {
-  type Agent,
-  type AgentLogger,
-  createAgent,
-  discoverGpus,
-  taskBaseEnvironment,
-} from "@sherpa/agent";
+import { type Agent, type AgentLogger, createAgent, discoverGpus } from "@sherpa/agent";
 import { createSherpaServiceClients } from "@sherpa/sdk";
 import type { ServerConfig } from "./config.js";
 
@@ -33,6 +27,7 @@ export async function createEmbeddedAgent(
   const inventory = await discoverGpus({
     nodeName,
     simulated: config.agentGpus,
+    nvidiaSmi: config.agentNvidiaSmi,
     logger: deps.logger,
   });
   const transport = createRouterTransport(deps.routes, {
@@ -48,9 +43,7 @@ export async function createEmbeddedAgent(
     workDir: agentWorkDir(config),
     cancelGraceMs: config.agentCancelGraceMs,
     logger: deps.logger,
-    // Tasks get PATH, HOME and the like of the server's environment, never its SHERPA_*
-    // settings or secrets. Read here until ServerConfig captures it (config.ts is another change).
-    baseEnv: taskBaseEnvironment(process.env),
+    baseEnv: config.taskBaseEnv,
   });
 }
 
