@@ -18,6 +18,7 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
+  stdin: process.stdin,
   isTTY: process.stderr.isTTY === true,
   env: process.env,
   signal: interrupt.signal,

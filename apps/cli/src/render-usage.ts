@@ -1,10 +1,11 @@
 import type { Command, CommandOption } from "./command.js";
+import { commandTitle, isInGroup } from "./command-path.js";
 import { globalOptions } from "./global-options.js";
 
 /** The help of one command: usage line, summary, details, its options and the global ones. */
 export function renderCommandUsage(command: Command): string {
   const sections = [
-    `Usage: sherpa ${command.group} ${command.name} [options]${command.operands ? ` ${command.operands}` : ""}`,
+    `Usage: sherpa ${commandTitle(command)} [options]${command.operands ? ` ${command.operands}` : ""}`,
     command.summary,
     command.details,
     Object.keys(command.options).length > 0
@@ -15,13 +16,17 @@ export function renderCommandUsage(command: Command): string {
   return `${sections.filter((section) => section !== undefined).join("\n\n")}\n`;
 }
 
-/** The help of a command group such as `sherpa tasks`: its commands. */
-export function renderGroupUsage(group: string, commands: readonly Command[]): string {
-  const members = commands.filter((command) => command.group === group);
+/**
+ * The help of a command group such as `sherpa tasks` (`["tasks"]`) or
+ * `sherpa nodes join-token`: the commands whose words start with `group`.
+ */
+export function renderGroupUsage(group: readonly string[], commands: readonly Command[]): string {
+  const members = commands.filter((command) => isInGroup(command, group));
+  const title = group.join(" ");
   return [
-    `Usage: sherpa ${group} COMMAND [options]`,
+    `Usage: sherpa ${title} COMMAND [options]`,
     `Commands:\n${renderCommandList(members)}`,
-    `Run "sherpa ${group} COMMAND --help" for a command's options.\n`,
+    `Run "sherpa ${title} COMMAND --help" for a command's options.\n`,
   ].join("\n\n");
 }
 
@@ -32,14 +37,29 @@ export function renderMainUsage(commands: readonly Command[]): string {
     "Runs and inspects GPU tasks on a Sherpa server.",
     `Commands:\n${renderCommandList(commands)}`,
     `Global options:\n${renderOptions(globalOptions)}`,
+    [
+      'Credentials: every call sends --token, else $SHERPA_TOKEN, else the profile\'s "token",',
+      'else the contents of its "tokenFile". The profile is $SHERPA_PROFILE, else',
+      "$XDG_CONFIG_HOME/sherpa/profile.json, else ~/.config/sherpa/profile.json; `sherpa login`",
+      "writes it.",
+    ].join("\n"),
+    `Exit status:\n${renderTwoColumns(exitStatuses)}`,
     'Run "sherpa GROUP COMMAND --help" for a command\'s options.\n',
   ].join("\n\n");
 }
 
+const exitStatuses: readonly (readonly [string, string])[] = [
+  ["0", "success"],
+  ["1", "a call failed, or the task followed or waited for did not succeed"],
+  ["2", "usage error"],
+  ["3", "not authenticated: no token, or the server did not accept it"],
+  ["4", "permission denied: the token's role or queues do not allow the call"],
+  ["N", "with --follow, --wait or logs -f: the exit code of a task that failed with one"],
+  ["130", "interrupted (Ctrl-C)"],
+];
+
 function renderCommandList(commands: readonly Command[]): string {
-  return renderTwoColumns(
-    commands.map((command) => [`${command.group} ${command.name}`, command.summary]),
-  );
+  return renderTwoColumns(commands.map((command) => [commandTitle(command), command.summary]));
 }
 
 function renderOptions(options: Readonly<Record<string, CommandOption>>): string {

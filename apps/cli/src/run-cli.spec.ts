@@ -1,5 +1,8 @@
 import * as assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, beforeEach, describe, it } from "node:test";
 import { TaskService, TaskState } from "@sherpa/proto";
 import { runCaptured } from "./testing/run-captured.js";
 import { type FakeServer, startFakeServer } from "./testing/start-fake-server.js";
@@ -16,11 +19,43 @@ describe("runCli", () => {
         "queues create",
         "gpus list",
         "nodes cordon",
+        "nodes join-token create",
+        "nodes revoke-credential",
+        "tokens create",
+        "whoami",
+        "login",
       ]) {
         assert.match(stdout, new RegExp(`\\n  ${command} `));
       }
+      assert.match(stdout, /\n {6}--token TOKEN {4}API token to call with/);
+      assert.match(stdout, /\nExit status:\n(.*\n)* {2}3 {4}not authenticated/);
+      assert.match(stdout, /\n {2}4 {4}permission denied/);
       assert.equal(stderr, "");
     });
+
+    const helps: [string[], RegExp][] = [
+      [["whoami", "--help"], /^Usage: sherpa whoami \[options\]\n\nShow who/],
+      [["--help", "login"], /^Usage: sherpa login \[options\]\n/],
+      [
+        ["nodes", "join-token", "create", "-h"],
+        /^Usage: sherpa nodes join-token create \[options\]\n/,
+      ],
+      [
+        ["tokens", "--help"],
+        /^Usage: sherpa tokens COMMAND \[options\]\n\nCommands:\n {2}tokens create /,
+      ],
+      [
+        ["nodes", "join-token", "--help"],
+        /^Usage: sherpa nodes join-token COMMAND \[options\]\n\nCommands:\n {2}nodes join-token create {2}Create/,
+      ],
+    ];
+    for (const [argv, usage] of helps) {
+      it(`prints the help of \`${argv.join(" ")}\``, async () => {
+        const { exitCode, stdout } = await runCaptured(argv);
+        assert.equal(exitCode, 0);
+        assert.match(stdout, usage);
+      });
+    }
 
     it("prints a command's options on `tasks logs --help`", async () => {
       const { exitCode, stdout } = await runCaptured(["tasks", "logs", "--help"]);
@@ -80,6 +115,24 @@ describe("runCli", () => {
         /Usage: sherpa tasks get/,
       ],
       [
+        "an unknown subcommand",
+        ["nodes", "join-token", "list"],
+        /^sherpa: unknown command "nodes join-token list"\n/,
+        /Usage: sherpa nodes join-token COMMAND/,
+      ],
+      [
+        "a missing subcommand",
+        ["nodes", "join-token"],
+        /^sherpa: missing command\n/,
+        /Usage: sherpa nodes join-token COMMAND/,
+      ],
+      [
+        "an operand whoami does not take",
+        ["whoami", "me"],
+        /^sherpa: unexpected argument "me"\n/,
+        /Usage: sherpa whoami \[options\]/,
+      ],
+      [
         "a bad --protocol",
         ["--protocol", "soap", "tasks", "list"],
         /--protocol must be one of connect, grpc, grpc-web, got "soap"/,
@@ -88,7 +141,7 @@ describe("runCli", () => {
       [
         "a bad --server",
         ["tasks", "list", "--server", "localhost:8080"],
-        /server address must be an http:\/\/ or https:\/\/ URL, got "localhost:8080"/,
+        /server address must be an http:\/\/ or https:\/\/ URL, got "localhost:8080" \(from --server\)/,
         /Usage/,
       ],
       [
@@ -197,7 +250,7 @@ describe("runCli", () => {
       assert.match(
         stderr,
         new RegExp(
-          `no Sherpa server answered at ${closed.url}; check --server or SHERPA_SERVER\\n$`,
+          `no Sherpa server answered at ${closed.url} \\(from --server\\); check --server, SHERPA_SERVER or the profile\\n$`,
         ),
       );
     });
@@ -206,6 +259,113 @@ describe("runCli", () => {
       const { exitCode, stderr } = await runCaptured(["--server", server.url, "queues", "list"]);
       assert.equal(exitCode, 1);
       assert.match(stderr, /^sherpa: Unimplemented: /);
+    });
+  });
+
+  describe("sending the token", () => {
+    let server: FakeServer;
+    let grpcServer: FakeServer;
+    let dir: string;
+    const routes = (router: import("@connectrpc/connect").ConnectRouter) =>
+      router.service(TaskService, {
+        getTask: (request) => ({ task: { id: request.id, state: TaskState.RUNNING } }),
+      });
+    before(async () => {
+      server = await startFakeServer(routes);
+      grpcServer = await startFakeServer(routes, "2");
+      dir = await mkdtemp(join(tmpdir(), "sherpa-run-cli-"));
+      await writeFile(join(dir, "admin-token"), "shp_fromfile\n");
+    });
+    after(async () => {
+      await server.close();
+      await grpcServer.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+    beforeEach(() => {
+      server.calls.length = 0;
+      grpcServer.calls.length = 0;
+    });
+
+    // [label, argv before the command, environment, profile, Authorization the server gets]
+    const sources: [string, string[], Record<string, string>, object | undefined, string | null][] =
+      [
+        [
+          "--token",
+          ["--token", "shp_flag"],
+          { SHERPA_TOKEN: "shp_env" },
+          { token: "shp_profile" },
+          "Bearer shp_flag",
+        ],
+        [
+          "SHERPA_TOKEN",
+          [],
+          { SHERPA_TOKEN: "shp_env" },
+          { token: "shp_profile" },
+          "Bearer shp_env",
+        ],
+        [
+          "the profile's token",
+          [],
+          {},
+          { token: "shp_profile", tokenFile: "admin-token" },
+          "Bearer shp_profile",
+        ],
+        ["the profile's tokenFile", [], {}, { tokenFile: "admin-token" }, "Bearer shp_fromfile"],
+        ["nothing", [], {}, undefined, null],
+      ];
+    for (const [label, argv, env, profile, authorization] of sources) {
+      it(`sends the token from ${label} to the server`, async () => {
+        const profilePath = join(dir, "profile.json");
+        await rm(profilePath, { force: true });
+        if (profile !== undefined) await writeFile(profilePath, JSON.stringify(profile));
+        const run = await runCaptured([...argv, "--server", server.url, "tasks", "get", "t-1"], {
+          env: { ...env, SHERPA_PROFILE: profilePath },
+        });
+        assert.equal(run.exitCode, 0);
+        assert.deepEqual(server.calls, [
+          { method: "sherpa.v1.TaskService/GetTask", authorization },
+        ]);
+      });
+    }
+
+    it("calls the profile's server with the profile's token", async () => {
+      const profilePath = join(dir, "profile.json");
+      await writeFile(profilePath, JSON.stringify({ server: server.url, token: "shp_profile" }));
+      const run = await runCaptured(["tasks", "get", "t-1"], {
+        env: { SHERPA_PROFILE: profilePath },
+      });
+      assert.equal(run.exitCode, 0);
+      assert.equal(server.calls[0]?.authorization, "Bearer shp_profile");
+    });
+
+    const protocols: [string, () => FakeServer][] = [
+      ["connect", () => server],
+      ["grpc-web", () => server],
+      ["grpc", () => grpcServer],
+    ];
+    for (const [protocol, target] of protocols) {
+      it(`sends it over --protocol ${protocol}`, async () => {
+        const run = await runCaptured(
+          ["--protocol", protocol, "--server", target().url, "tasks", "get", "t-1"],
+          { env: { SHERPA_TOKEN: "shp_env" } },
+        );
+        assert.equal(run.exitCode, 0);
+        assert.equal(target().calls[0]?.authorization, "Bearer shp_env");
+      });
+    }
+
+    it("reports a profile it cannot read, naming the file", async () => {
+      const profilePath = join(dir, "profile.json");
+      await writeFile(profilePath, JSON.stringify({ tokenFile: "missing-token" }));
+      const run = await runCaptured(["--server", server.url, "tasks", "get", "t-1"], {
+        env: { SHERPA_PROFILE: profilePath },
+      });
+      assert.equal(run.exitCode, 1);
+      assert.equal(
+        run.stderr,
+        `sherpa: cannot read the token file ${join(dir, "missing-token")} named by the profile ${profilePath}: ENOENT\n`,
+      );
+      assert.deepEqual(server.calls, []);
     });
   });
 });

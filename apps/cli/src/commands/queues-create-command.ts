@@ -4,6 +4,7 @@ import type { Command } from "../command.js";
 import type { CommandArgs } from "../command-args.js";
 import { renderQueueFields } from "../output/queue-views.js";
 import { writeJson } from "../output/write-json.js";
+import { parseCommaList } from "../parse/parse-comma-list.js";
 import { parseInteger } from "../parse/parse-integer.js";
 
 /** `sherpa queues create NAME`: creates a queue. */
@@ -34,7 +35,7 @@ export const queuesCreateCommand: Command = {
         queue: {
           name,
           description: args.string("description") ?? "",
-          resourceGroups: listValue(args, "resource-groups"),
+          resourceGroups: parseCommaList([args.string("resource-groups") ?? ""]),
           gpuQuota: integerValue(args, "gpu-quota", 0),
           priority: integerValue(args, "priority", -(2 ** 31)),
         },
@@ -51,13 +52,6 @@ export const queuesCreateCommand: Command = {
     return 0;
   },
 };
-
-function listValue(args: CommandArgs, option: string): string[] {
-  return (args.string(option) ?? "")
-    .split(",")
-    .map((item) => item.trim())
-    .filter((item) => item !== "");
-}
 
 function integerValue(args: CommandArgs, option: string, min: number): number {
   const text = args.string(option);

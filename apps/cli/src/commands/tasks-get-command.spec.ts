@@ -22,12 +22,22 @@ describe("sherpa tasks get and cancel", async () => {
     startTime: timestampFromMs(testNowMs - 4 * 60_000),
     endTime: timestampFromMs(testNowMs - 60_000),
   });
+  const withEnv = fakeTask({ id: "t-env", env: { SEED: "7", API_KEY: "s3cret" } });
+  // What a caller who is neither the owner nor an admin gets: names, empty values.
+  const hiddenEnv = fakeTask({
+    id: "t-hidden",
+    owner: "bob",
+    env: { SEED: "", API_KEY: "" },
+    envValuesHidden: true,
+  });
+  const tasks = new Map([finished, withEnv, hiddenEnv].map((task) => [task.id, task]));
   const server = await startFakeServer((router) =>
     router.service(TaskService, {
       getTask(request) {
-        if (request.id !== "t-7")
+        const task = tasks.get(request.id);
+        if (task === undefined)
           throw new ConnectError(`task ${request.id} not found`, Code.NotFound);
-        return { task: finished };
+        return { task };
       },
       cancelTask(request) {
         if (request.id === "t-7") {
@@ -55,6 +65,7 @@ describe("sherpa tasks get and cancel", async () => {
         "ID:         t-7",
         "Name:       train",
         "Queue:      default",
+        "Owner:      alice",
         "State:      FAILED",
         "Reason:     exited with 2",
         "Exit code:  2",
@@ -71,6 +82,18 @@ describe("sherpa tasks get and cancel", async () => {
       ].join("\n"),
     );
   });
+
+  const envCases: [string, string, string][] = [
+    ["its owner or an admin", "t-env", "Env:      API_KEY=s3cret, SEED=7\n"],
+    ["anybody else", "t-hidden", "Env:      API_KEY=(hidden), SEED=(hidden)\n"],
+  ];
+  for (const [who, id, envLine] of envCases) {
+    it(`shows env values as the server gives them to ${who}`, async () => {
+      const { exitCode, stdout } = await run("get", id);
+      assert.equal(exitCode, 0);
+      assert.ok(stdout.includes(envLine), stdout);
+    });
+  }
 
   it("prints the task as protobuf JSON with --json", async () => {
     const { exitCode, stdout } = await run("get", "t-7", "--json");

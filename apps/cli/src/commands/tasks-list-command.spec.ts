@@ -37,12 +37,12 @@ describe("sherpa tasks list", async () => {
     assert.equal(
       stdout,
       [
-        "ID   NAME   QUEUE    STATE    GPUS  NODE  EXIT  AGE  REASON",
-        "t-1  train  default  RUNNING  1                 5m",
-        "t-2  train  default  PENDING  2                 5m",
-        "t-3  train  default  PENDING  3                 5m",
-        "t-4  train  default  PENDING  4                 5m",
-        "t-5  train  default  PENDING  5                 5m",
+        "ID   NAME   QUEUE    OWNER  STATE    GPUS  NODE  EXIT  AGE  REASON",
+        "t-1  train  default  alice  RUNNING  1                 5m",
+        "t-2  train  default  alice  PENDING  2                 5m",
+        "t-3  train  default  alice  PENDING  3                 5m",
+        "t-4  train  default  alice  PENDING  4                 5m",
+        "t-5  train  default  alice  PENDING  5                 5m",
         "",
       ].join("\n"),
     );
@@ -69,7 +69,7 @@ describe("sherpa tasks list", async () => {
   it("sends the filters with every page", async () => {
     const { exitCode } = await list(
       ...["--queue", "research", "--state", "pending,running", "--state", "failed"],
-      ...["--label", "team=ml", "--all"],
+      ...["--label", "team=ml", "--owner", "me", "--all"],
     );
     assert.equal(exitCode, 0);
     assert.equal(requests.length, 3);
@@ -77,7 +77,13 @@ describe("sherpa tasks list", async () => {
       assert.equal(request.queue, "research");
       assert.deepEqual(request.states, [TaskState.PENDING, TaskState.RUNNING, TaskState.FAILED]);
       assert.deepEqual(request.labels, { team: "ml" });
+      assert.equal(request.owner, "me");
     }
+  });
+
+  it("asks for every owner's tasks without --owner", async () => {
+    await list("--limit", "1");
+    assert.equal(requests[0]?.owner, "");
   });
 
   it("prints one JSON task per line with --json", async () => {

@@ -20,6 +20,11 @@ export const tasksListCommand: Command = {
   summary: "List tasks, newest first.",
   options: {
     queue: { type: "string", value: "NAME", description: "only tasks of this queue" },
+    owner: {
+      type: "string",
+      value: "NAME",
+      description: 'only tasks of this owner; "me" for your own',
+    },
     state: {
       type: "string",
       multiple: true,
@@ -44,6 +49,7 @@ export const tasksListCommand: Command = {
     args.none();
     const filters = {
       queue: args.string("queue") ?? "",
+      owner: args.string("owner") ?? "",
       states: parseTaskStates(args.strings("state")),
       labels: parseKeyValues(args.strings("label"), "--label"),
     };

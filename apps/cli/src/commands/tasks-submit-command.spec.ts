@@ -42,8 +42,8 @@ describe("sherpa tasks submit", async () => {
     assert.equal(
       stderr,
       [
-        "ID    NAME   QUEUE    STATE    GPUS  NODE  EXIT  AGE  REASON",
-        "t-42  train  default  PENDING  0                 5m",
+        "ID    NAME   QUEUE    OWNER  STATE    GPUS  NODE  EXIT  AGE  REASON",
+        "t-42  train  default  alice  PENDING  0                 5m",
         "",
       ].join("\n"),
     );
@@ -126,7 +126,7 @@ describe("sherpa tasks submit", async () => {
     [["--gpus", "two", "--", "x"], '--gpus must be an integer from 0 to 2147483647, got "two"'],
     [
       ["--timeout", "10", "--", "x"],
-      '--timeout must be a duration such as 30s, 5m, 1h or 1h30m, got "10"',
+      '--timeout must be a duration such as 30s, 5m, 1h, 1h30m or 30d, got "10"',
     ],
     [["--env", "NOVALUE", "--", "x"], '--env must be KEY=VALUE, got "NOVALUE"'],
   ];

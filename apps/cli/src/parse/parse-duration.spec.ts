@@ -13,6 +13,8 @@ describe("parseDuration", () => {
     ["1.5s", 1n, 500_000_000],
     ["1.5h", 5_400n, 0],
     ["250ms", 0n, 250_000_000],
+    ["30d", 2_592_000n, 0],
+    ["1d12h", 129_600n, 0],
   ];
   for (const [text, seconds, nanos] of valid) {
     it(`reads "${text}" as ${seconds}s ${nanos}ns`, () => {
@@ -22,7 +24,7 @@ describe("parseDuration", () => {
   }
 
   const invalid: [string, RegExp][] = [
-    ["", /--timeout must be a duration such as 30s, 5m, 1h or 1h30m, got ""/],
+    ["", /--timeout must be a duration such as 30s, 5m, 1h, 1h30m or 30d, got ""/],
     ["30", /must be a duration/],
     ["5x", /must be a duration/],
     ["-1s", /must be a duration/],

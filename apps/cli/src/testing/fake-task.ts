@@ -5,13 +5,14 @@ import { testNowMs } from "./run-captured.js";
 
 /**
  * A task as a server would return it: "t-1", named "train" in queue "default",
- * pending since five minutes before `testNowMs`, changed by `init`.
+ * owned by "alice", pending since five minutes before `testNowMs`, changed by `init`.
  */
 export function fakeTask(init: MessageInitShape<typeof TaskSchema> = {}): Task {
   return create(TaskSchema, {
     id: "t-1",
     queue: "default",
     name: "train",
+    owner: "alice",
     argv: ["python", "train.py"],
     state: TaskState.PENDING,
     createTime: timestampFromMs(testNowMs - 5 * 60_000),

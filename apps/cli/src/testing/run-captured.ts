@@ -1,4 +1,10 @@
+import type { InputSource } from "../cli-io.js";
 import { runCli } from "../run-cli.js";
+
+// The SDK's Node.js client sends process.env.SHERPA_TOKEN when given no token; these
+// specs give the CLI its environment explicitly, so a token exported in the shell that
+// runs them must not reach the fake servers.
+delete process.env.SHERPA_TOKEN;
 
 /** A fixed "now" for tests: 2024-05-01T12:00:00Z. */
 export const testNowMs = Date.parse("2024-05-01T12:00:00Z");
@@ -19,6 +25,8 @@ export interface RunCapturedOptions {
   readonly isTTY?: boolean;
   /** Environment variables. */
   readonly env?: Record<string, string>;
+  /** Standard input; none unless set. */
+  readonly stdin?: InputSource;
   /** Stands for Ctrl-C. */
   readonly signal?: AbortSignal;
   /** Called with all of stdout so far after each write, to react to output. */
@@ -46,6 +54,7 @@ export async function runCaptured(
     },
     isTTY: options.isTTY ?? false,
     env: options.env ?? {},
+    ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     now: () => testNowMs,
   });
