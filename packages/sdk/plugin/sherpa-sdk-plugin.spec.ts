@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { NodeService, QueueService, ResourceGroupService, TaskService } from "@sherpa/proto";
+import {
+  AccessService,
+  NodeService,
+  QueueService,
+  ResourceGroupService,
+  TaskService,
+} from "@sherpa/proto";
 import { clientPropertyName } from "./sherpa-sdk-plugin.js";
 
 describe("clientPropertyName", () => {
@@ -9,6 +15,7 @@ describe("clientPropertyName", () => {
     { service: ResourceGroupService, property: "resourceGroups" },
     { service: NodeService, property: "nodes" },
     { service: QueueService, property: "queues" },
+    { service: AccessService, property: "access" },
   ];
   for (const { service, property } of cases) {
     it(`names the client of ${service.name} "${property}"`, () => {

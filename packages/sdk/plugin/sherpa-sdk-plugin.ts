@@ -36,10 +36,14 @@ function generateTs(schema: Schema) {
   printClientsFactory(f, services);
 }
 
-/** The facade's property for a service: TaskService -> tasks, ResourceGroupService -> resourceGroups. */
+/**
+ * The facade's property for a service: TaskService -> tasks, ResourceGroupService ->
+ * resourceGroups; a name already ending in "s" stays as it is (AccessService -> access).
+ */
 export function clientPropertyName(service: DescService): string {
   const base = service.name.replace(/Service$/, "");
-  return `${base.charAt(0).toLowerCase()}${base.slice(1)}s`;
+  const camel = `${base.charAt(0).toLowerCase()}${base.slice(1)}`;
+  return camel.endsWith("s") ? camel : `${camel}s`;
 }
 
 function printServiceClient(f: GeneratedFile, service: DescService) {

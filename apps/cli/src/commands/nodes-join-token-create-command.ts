@@ -1,6 +1,5 @@
 import { CreateJoinTokenResponseSchema } from "@sherpa/proto";
 import { Code, ConnectError } from "@sherpa/sdk";
-import { accessClient } from "../access/access-client.js";
 import { writeLine } from "../cli-io.js";
 import type { Command } from "../command.js";
 import { describeToken } from "../output/access-views.js";
@@ -36,7 +35,7 @@ export const nodesJoinTokenCreateCommand: Command = {
   async run({ client, server, io, json, signal, now }, args) {
     args.none();
     const ttl = args.string("ttl");
-    const response = await accessClient(client).createJoinToken(
+    const response = await client.access.createJoinToken(
       {
         ttl: ttl === undefined ? undefined : parseDuration(ttl, "--ttl"),
         labels: parseKeyValues(parseCommaList(args.strings("labels")), "--labels"),

@@ -1,5 +1,4 @@
 import { TokenSchema } from "@sherpa/proto";
-import { accessClient } from "../access/access-client.js";
 import { writeLine } from "../cli-io.js";
 import type { Command } from "../command.js";
 import { writeJson } from "../output/write-json.js";
@@ -14,10 +13,7 @@ export const nodesRevokeCredentialCommand: Command = {
   options: {},
   async run({ client, io, json, signal }, args) {
     const nodeName = args.single("node name");
-    const { credential } = await accessClient(client).revokeNodeCredential(
-      { nodeName },
-      { signal },
-    );
+    const { credential } = await client.access.revokeNodeCredential({ nodeName }, { signal });
     if (credential !== undefined && json) {
       writeJson(io.stdout, TokenSchema, credential);
     } else {

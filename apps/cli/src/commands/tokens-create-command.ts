@@ -1,6 +1,5 @@
 import { CreateTokenResponseSchema } from "@sherpa/proto";
 import { Code, ConnectError } from "@sherpa/sdk";
-import { accessClient } from "../access/access-client.js";
 import { writeLine } from "../cli-io.js";
 import type { Command } from "../command.js";
 import { describeToken } from "../output/access-views.js";
@@ -51,7 +50,7 @@ export const tokensCreateCommand: Command = {
     if (name === undefined) throw new UsageError("missing --name");
     if (role === undefined) throw new UsageError("missing --role");
     const ttl = args.string("ttl");
-    const response = await accessClient(client).createToken(
+    const response = await client.access.createToken(
       {
         name,
         role: parseRole(role, "--role"),

@@ -1,5 +1,4 @@
 import { TokenKind, TokenSchema } from "@sherpa/proto";
-import { accessClient } from "../access/access-client.js";
 import { collectPages } from "../collect-pages.js";
 import type { Command } from "../command.js";
 import { renderTokenTable } from "../output/access-views.js";
@@ -28,10 +27,7 @@ export const tokensListCommand: Command = {
       includeInactive: args.flag("all"),
     };
     const { items } = await collectPages(async (pageToken, pageSize) => {
-      const page = await accessClient(client).listTokens(
-        { ...filters, pageToken, pageSize },
-        { signal },
-      );
+      const page = await client.access.listTokens({ ...filters, pageToken, pageSize }, { signal });
       return { items: page.tokens, nextPageToken: page.nextPageToken };
     });
     if (json) {

@@ -1,5 +1,4 @@
 import { TokenSchema } from "@sherpa/proto";
-import { accessClient } from "../access/access-client.js";
 import { writeLine } from "../cli-io.js";
 import type { Command } from "../command.js";
 import { writeJson } from "../output/write-json.js";
@@ -13,7 +12,7 @@ export const tokensRevokeCommand: Command = {
   options: {},
   async run({ client, io, json, signal }, args) {
     const id = args.single("token ID");
-    const { token } = await accessClient(client).revokeToken({ id }, { signal });
+    const { token } = await client.access.revokeToken({ id }, { signal });
     if (token !== undefined && json) {
       writeJson(io.stdout, TokenSchema, token);
     } else {

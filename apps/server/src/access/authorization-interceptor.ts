@@ -2,6 +2,7 @@ import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { peerAddressKey, requestIdKey } from "@sherpa/server-kit";
+import { reasonedError } from "../services/reasoned-error.js";
 import type { AuditLog } from "./audit-log.js";
 import type { Principal } from "./principal.js";
 import { principalKey } from "./principal-context.js";
@@ -70,22 +71,28 @@ function refusalOf(
   rpc: string,
 ): ConnectError | undefined {
   if (policy === undefined) {
-    return new ConnectError(
+    return reasonedError(
       `${rpc} has no access policy, so nobody may call it`,
       Code.PermissionDenied,
+      "NO_POLICY",
     );
   }
   if (policy === "public") {
     return undefined;
   }
   if (principal === undefined) {
-    return new ConnectError("this call needs a credential", Code.Unauthenticated);
+    return reasonedError(
+      "this call needs a credential",
+      Code.Unauthenticated,
+      "CREDENTIAL_MISSING",
+    );
   }
   if (!principal.permissions.has(policy)) {
     const role = principal.role === undefined ? "no role" : `role ${principal.role}`;
-    return new ConnectError(
+    return reasonedError(
       `${rpc} needs permission ${policy}, which ${principal.subject} (${role}) does not have`,
       Code.PermissionDenied,
+      "PERMISSION_MISSING",
     );
   }
   return undefined;

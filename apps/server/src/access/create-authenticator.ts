@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Credential } from "../domain/credential.js";
+import { type AccessReason, reasonedError, reasonOf } from "../services/reasoned-error.js";
 import type { CredentialStore } from "../storage/credential-store.js";
 import { createPrincipal, type Principal } from "./principal.js";
 import { parseToken, secretMatches } from "./secret-token.js";
@@ -41,7 +42,10 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
           credential.kind !== parsed.kind ||
           !secretMatches(parsed.secret, credential.secretHash)
         ) {
-          throw unauthenticated("the token is not valid: it is unknown or its secret is wrong");
+          throw unauthenticated(
+            "TOKEN_INVALID",
+            "the token is not valid: it is unknown or its secret is wrong",
+          );
         }
         checkUsable(credential, deps.now());
         return principalOf(credential);
@@ -49,12 +53,18 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
       if (jwtPattern.test(bearer)) {
         if (deps.jwt === undefined) {
           throw unauthenticated(
+            "JWT_NOT_ACCEPTED",
             "JWTs are not accepted: this server has no OIDC issuer configured (SHERPA_OIDC_ISSUER)",
           );
         }
-        return deps.jwt.verify(bearer);
+        return deps.jwt.verify(bearer).catch((error: unknown) => {
+          throw withJwtReason(ConnectError.from(error));
+        });
       }
-      throw unauthenticated("the bearer credential is neither a Sherpa token (shp_...) nor a JWT");
+      throw unauthenticated(
+        "CREDENTIAL_MALFORMED",
+        "the bearer credential is neither a Sherpa token (shp_...) nor a JWT",
+      );
     },
   };
 }
@@ -62,13 +72,17 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
 function checkUsable(credential: Credential, now: Date) {
   if (credential.revokeTime !== undefined) {
     throw unauthenticated(
+      "TOKEN_REVOKED",
       credential.kind === "join"
         ? "the join token has been used or revoked; create a new one with `sherpa nodes join-token create`"
         : `the token was revoked at ${credential.revokeTime.toISOString()}`,
     );
   }
   if (credential.expireTime !== undefined && credential.expireTime <= now) {
-    throw unauthenticated(`the token expired at ${credential.expireTime.toISOString()}`);
+    throw unauthenticated(
+      "TOKEN_EXPIRED",
+      `the token expired at ${credential.expireTime.toISOString()}`,
+    );
   }
 }
 
@@ -108,6 +122,16 @@ function principalOf(credential: Credential): Principal {
   }
 }
 
-function unauthenticated(message: string) {
-  return new ConnectError(message, Code.Unauthenticated);
+function unauthenticated(reason: AccessReason, message: string) {
+  return reasonedError(message, Code.Unauthenticated, reason);
+}
+
+/** The verifier's errors, with the reason a program can act on. */
+function withJwtReason(error: ConnectError): ConnectError {
+  if (reasonOf(error) !== undefined) {
+    return error;
+  }
+  return error.code === Code.Unavailable
+    ? reasonedError(error.rawMessage, Code.Unavailable, "ISSUER_UNAVAILABLE")
+    : reasonedError(error.rawMessage, Code.Unauthenticated, "JWT_INVALID");
 }

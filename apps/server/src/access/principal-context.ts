@@ -1,4 +1,5 @@
-import { Code, ConnectError, createContextKey, type HandlerContext } from "@connectrpc/connect";
+import { Code, createContextKey, type HandlerContext } from "@connectrpc/connect";
+import { reasonedError } from "../services/reasoned-error.js";
 import type { Principal } from "./principal.js";
 
 /** The authenticated caller of an RPC, set by the entry point that authenticated it. */
@@ -13,7 +14,7 @@ export const principalKey = createContextKey<Principal | undefined>(undefined, {
 export function callerOf(context: Pick<HandlerContext, "values">): Principal {
   const principal = context.values.get(principalKey);
   if (principal === undefined) {
-    throw new ConnectError("this call needs a credential", Code.Unauthenticated);
+    throw reasonedError("this call needs a credential", Code.Unauthenticated, "CREDENTIAL_MISSING");
   }
   return principal;
 }

@@ -1,6 +1,7 @@
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, type Interceptor } from "@connectrpc/connect";
 import { RetryInfoSchema } from "@sherpa/proto/google/rpc/error_details_pb.js";
+import { reasonedError } from "../services/reasoned-error.js";
 import { principalKey } from "./principal-context.js";
 import type { RateLimiter } from "./rate-limiter.js";
 
@@ -24,10 +25,10 @@ export function createRateLimitInterceptor(deps: RateLimitDeps): Interceptor {
       const waitMs = deps.limiter.take(`${principal.kind}:${principal.id}`);
       if (waitMs > 0) {
         deps.onLimited(principal.kind);
-        throw new ConnectError(
+        throw reasonedError(
           `rate limit exceeded for ${principal.subject}; retry in ${waitMs} ms`,
           Code.ResourceExhausted,
-          undefined,
+          "RATE_LIMITED",
           [{ desc: RetryInfoSchema, value: { retryDelay: durationFromMs(waitMs) } }],
         );
       }

@@ -1,5 +1,6 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import type { Task } from "../domain/records.js";
+import { reasonedError } from "../services/reasoned-error.js";
 import { canUseQueue, type Principal } from "./principal.js";
 
 /** Whether the caller may see the values of a task's environment: its owner and admins. */
@@ -13,9 +14,10 @@ export function canSeeEnvValues(principal: Principal, task: Pick<Task, "owner">)
 /** Refuses a task in a queue the caller has no grant for. */
 export function checkCanSeeTask(principal: Principal, task: Pick<Task, "id" | "queue">): void {
   if (!canUseQueue(principal, task.queue)) {
-    throw new ConnectError(
+    throw reasonedError(
       `task "${task.id}" is in queue "${task.queue}", which your credential has no grant for`,
       Code.PermissionDenied,
+      "QUEUE_NOT_GRANTED",
     );
   }
 }
@@ -23,9 +25,10 @@ export function checkCanSeeTask(principal: Principal, task: Pick<Task, "id" | "q
 /** Refuses a submit to a queue the caller has no grant for. */
 export function checkCanSubmitTo(principal: Principal, queue: string): void {
   if (!canUseQueue(principal, queue)) {
-    throw new ConnectError(
+    throw reasonedError(
       `your credential may not submit to queue "${queue}"; it may submit to: ${principal.queues.join(", ")}`,
       Code.PermissionDenied,
+      "QUEUE_NOT_GRANTED",
     );
   }
 }
@@ -33,9 +36,10 @@ export function checkCanSubmitTo(principal: Principal, queue: string): void {
 /** Refuses to cancel somebody else's task unless the caller is an operator or admin. */
 export function checkCanCancel(principal: Principal, task: Pick<Task, "id" | "owner">): void {
   if (task.owner !== principal.subject && !principal.permissions.has("tasks.cancel-any")) {
-    throw new ConnectError(
+    throw reasonedError(
       `task "${task.id}" belongs to ${task.owner === "" ? "nobody" : `"${task.owner}"`}; cancelling another's task needs the operator role`,
       Code.PermissionDenied,
+      "NOT_TASK_OWNER",
     );
   }
 }

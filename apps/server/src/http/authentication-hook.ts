@@ -8,6 +8,7 @@ import type { AuditLog } from "../access/audit-log.js";
 import type { Authenticator } from "../access/create-authenticator.js";
 import type { Principal } from "../access/principal.js";
 import type { RateLimiter } from "../access/rate-limiter.js";
+import { reasonedError } from "../services/reasoned-error.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -53,10 +54,10 @@ export function registerAuthentication(app: FastifyInstance, deps: Authenticatio
     const waitMs = deps.failures.peek(request.ip);
     if (waitMs > 0) {
       deps.onLimited();
-      const error = new ConnectError(
+      const error = reasonedError(
         `too many failed authentications from ${request.ip}; retry in ${Math.ceil(waitMs / 1000)} s`,
         Code.ResourceExhausted,
-        undefined,
+        "TOO_MANY_AUTH_FAILURES",
         [{ desc: RetryInfoSchema, value: { retryDelay: durationFromMs(waitMs) } }],
       );
       audit(deps.audit, request, path, error);
@@ -65,9 +66,10 @@ export function registerAuthentication(app: FastifyInstance, deps: Authenticatio
     try {
       const bearer = bearerOf(request);
       if (bearer === undefined) {
-        throw new ConnectError(
+        throw reasonedError(
           "this call needs a credential: send `authorization: Bearer <token>` (the first-start admin token is in <data dir>/admin-token)",
           Code.Unauthenticated,
+          "CREDENTIAL_MISSING",
         );
       }
       request.principal = await deps.authenticator.authenticate(bearer);
@@ -91,9 +93,10 @@ function bearerOf(request: FastifyRequest): string | undefined {
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (match === null) {
-      throw new ConnectError(
+      throw reasonedError(
         "the authorization header must be `Bearer <token>`",
         Code.Unauthenticated,
+        "CREDENTIAL_MALFORMED",
       );
     }
     return match[1];

@@ -21,6 +21,7 @@ import type { TaskExecutionStore } from "../storage/task-execution-store.js";
 import type { TaskLogStore } from "../storage/task-log-store.js";
 import type { TaskStore } from "../storage/task-store.js";
 import { FieldViolations } from "./field-violations.js";
+import { reasonedError } from "./reasoned-error.js";
 import { checkLabels, checkRequired } from "./request-checks.js";
 import { toTaskMessage } from "./task-message.js";
 
@@ -146,9 +147,10 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
         );
       }
       if (nodeName === deps.embeddedNodeName) {
-        throw new ConnectError(
+        throw reasonedError(
           `node "${nodeName}" is the server's embedded agent; enroll under another name`,
           Code.AlreadyExists,
+          "NODE_NAME_RESERVED",
         );
       }
       const token = newToken("node");
@@ -230,9 +232,10 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
         if (request.taskId !== checkedTaskId) {
           const task = await deps.tasks.getTask(request.taskId);
           if (task.nodeName !== caller.nodeName) {
-            throw new ConnectError(
+            throw reasonedError(
               `task "${task.id}" does not run on node "${caller.nodeName}"`,
               Code.PermissionDenied,
+              "WRONG_NODE",
             );
           }
           checkedTaskId = request.taskId;
@@ -256,9 +259,10 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
 /** Refuses an agent acting as a node other than its credential's. */
 function checkOwnNode(caller: Principal, nodeName: string) {
   if (caller.nodeName !== nodeName) {
-    throw new ConnectError(
+    throw reasonedError(
       `this credential belongs to node "${caller.nodeName}", not "${nodeName}"; a new node enrolls with its own join token`,
       Code.PermissionDenied,
+      "WRONG_NODE",
     );
   }
 }

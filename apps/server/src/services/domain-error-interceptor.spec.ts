@@ -21,13 +21,17 @@ describe("createDomainErrorInterceptor", () => {
         },
       }),
     });
-    const error = await rejectsWithCode(api.tasks.getTask({ id: "any" }), Code.Internal);
+    const error = await rejectsWithCode(
+      api.tasks.getTask({ id: "any" }, { headers: { "x-request-id": "req-42" } }),
+      Code.Internal,
+    );
     assert.doesNotMatch(error.message, /SQLITE|sherpa\.db/);
-    assert.match(error.rawMessage, /server logged/);
+    assert.match(error.rawMessage, /server logged the cause with request id req-42/);
     assert.equal(api.loggedErrors.length, 1);
     assert.deepEqual(api.loggedErrors[0]?.details, {
       err: failure,
       url: "https://in-memory/sherpa.v1.TaskService/GetTask",
+      reqId: "req-42",
     });
   });
 

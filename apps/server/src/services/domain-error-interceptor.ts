@@ -1,6 +1,8 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { requestIdKey } from "@sherpa/server-kit";
 import { DomainError, type DomainErrorKind } from "../domain/errors.js";
 import { invalidArgumentError } from "./field-violations.js";
+import { reasonedError } from "./reasoned-error.js";
 
 /** Where an unexpected error is reported; Fastify's pino logger fits. */
 export interface ErrorLogger {
@@ -21,7 +23,8 @@ const codeOfKind: Record<Exclude<DomainErrorKind, "invalid-argument">, Code> = {
  */
 export function createDomainErrorInterceptor(logger: ErrorLogger): Interceptor {
   return (next) => async (request) => {
-    const map = (error: unknown) => toConnectError(error, logger, request.url);
+    const map = (error: unknown) =>
+      toConnectError(error, logger, request.url, request.contextValues.get(requestIdKey));
     let response: Awaited<ReturnType<typeof next>>;
     try {
       response = await next(request);
@@ -41,7 +44,12 @@ async function* mapErrors<T>(messages: AsyncIterable<T>, map: (error: unknown) =
   }
 }
 
-function toConnectError(error: unknown, logger: ErrorLogger, url: string): ConnectError {
+function toConnectError(
+  error: unknown,
+  logger: ErrorLogger,
+  url: string,
+  requestId: string,
+): ConnectError {
   if (error instanceof ConnectError) {
     return error;
   }
@@ -49,8 +57,14 @@ function toConnectError(error: unknown, logger: ErrorLogger, url: string): Conne
     if (error.kind === "invalid-argument") {
       return invalidArgumentError([{ field: error.field ?? "", description: error.message }]);
     }
-    return new ConnectError(error.message, codeOfKind[error.kind]);
+    return reasonedError(error.message, codeOfKind[error.kind], error.reason);
   }
-  logger.error({ err: error, url }, "unexpected error in RPC handler");
-  return new ConnectError("internal error; the server logged the cause", Code.Internal);
+  // The cause stays in the log, findable by the request id the caller was given.
+  logger.error({ err: error, url, reqId: requestId }, "unexpected error in RPC handler");
+  return new ConnectError(
+    requestId === ""
+      ? "internal error; the server logged the cause"
+      : `internal error; the server logged the cause with request id ${requestId}`,
+    Code.Internal,
+  );
 }

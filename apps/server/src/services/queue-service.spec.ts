@@ -8,7 +8,11 @@ import {
   QueueState,
   type UpdateQueueRequestSchema,
 } from "@sherpa/proto";
-import { rejectsWithCode, rejectsWithViolations } from "./testing/assert-connect-error.js";
+import {
+  rejectsWithCode,
+  rejectsWithReason,
+  rejectsWithViolations,
+} from "./testing/assert-connect-error.js";
 import { createTestTransport, type TestTransport } from "./testing/create-test-transport.js";
 
 describe("QueueService", () => {
@@ -309,6 +313,11 @@ describe("QueueService", () => {
         api.queues.deleteQueue({ name: "busy" }),
         Code.FailedPrecondition,
         /1 pending/,
+      );
+      await rejectsWithReason(
+        api.queues.deleteQueue({ name: "busy" }),
+        Code.FailedPrecondition,
+        "QUEUE_HAS_TASKS",
       );
       const { queue } = await api.queues.getQueue({ name: "busy" });
       assert.equal(queue?.name, "busy");

@@ -7,7 +7,11 @@ import type {
   CreateResourceGroupRequestSchema,
   UpdateResourceGroupRequestSchema,
 } from "@sherpa/proto";
-import { rejectsWithCode, rejectsWithViolations } from "./testing/assert-connect-error.js";
+import {
+  rejectsWithCode,
+  rejectsWithReason,
+  rejectsWithViolations,
+} from "./testing/assert-connect-error.js";
 import { createTestTransport, type TestTransport } from "./testing/create-test-transport.js";
 
 describe("ResourceGroupService", () => {
@@ -236,6 +240,11 @@ describe("ResourceGroupService", () => {
         api.resourceGroups.deleteResourceGroup({ name: "all-nodes" }),
         Code.FailedPrecondition,
         /queue\(s\) default/,
+      );
+      await rejectsWithReason(
+        api.resourceGroups.deleteResourceGroup({ name: "all-nodes" }),
+        Code.FailedPrecondition,
+        "RESOURCE_GROUP_IN_USE",
       );
       const { resourceGroup } = await api.resourceGroups.getResourceGroup({ name: "all-nodes" });
       assert.equal(resourceGroup?.name, "all-nodes");

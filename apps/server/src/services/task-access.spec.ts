@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { Code } from "@connectrpc/connect";
 import { TaskState } from "@sherpa/proto";
-import { rejectsWithCode } from "./testing/assert-connect-error.js";
+import { rejectsWithCode, rejectsWithReason } from "./testing/assert-connect-error.js";
 import {
   createTestTransport,
   type TestClients,
@@ -49,15 +49,27 @@ describe("TaskService access", () => {
       Code.PermissionDenied,
       /tasks\.submit/,
     );
+    await rejectsWithReason(
+      viewer.tasks.submitTask({ argv: ["train"] }),
+      Code.PermissionDenied,
+      "PERMISSION_MISSING",
+    );
     const denied = api.audited.filter((entry) => entry.decision === "deny");
     assert.deepEqual(
       denied.map((entry) => [entry.principal?.subject, entry.rpc, entry.code]),
-      [["victor", "sherpa.v1.TaskService/SubmitTask", "permission_denied"]],
+      [
+        ["victor", "sherpa.v1.TaskService/SubmitTask", "permission_denied"],
+        ["victor", "sherpa.v1.TaskService/SubmitTask", "permission_denied"],
+      ],
     );
   });
 
   it("keeps a submitter to its granted queues, for submits, reads and watches", async () => {
-    await rejectsWithCode(submitAs(visionOnly, "default"), Code.PermissionDenied, /"default"/);
+    await rejectsWithReason(
+      submitAs(visionOnly, "default"),
+      Code.PermissionDenied,
+      "QUEUE_NOT_GRANTED",
+    );
     const inVision = await submitAs(visionOnly, "vision");
     const inDefault = await submitAs(alice, "default");
     await rejectsWithCode(visionOnly.tasks.getTask({ id: inDefault.id }), Code.PermissionDenied);
@@ -96,6 +108,11 @@ describe("TaskService access", () => {
   it("lets only the owner or an operator cancel a task", async () => {
     const task = await submitAs(alice);
     await rejectsWithCode(bob.tasks.cancelTask({ id: task.id }), Code.PermissionDenied, /alice/);
+    await rejectsWithReason(
+      bob.tasks.cancelTask({ id: task.id }),
+      Code.PermissionDenied,
+      "NOT_TASK_OWNER",
+    );
     const cancelled = await operator.tasks.cancelTask({ id: task.id });
     assert.equal(cancelled.task?.state, TaskState.CANCELLED);
     assert.equal(cancelled.task?.stateReason, "cancelled by olga");

@@ -4,7 +4,11 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
 import { QueueState, type SubmitTaskRequestSchema, TaskState } from "@sherpa/proto";
-import { rejectsWithCode, rejectsWithViolations } from "./testing/assert-connect-error.js";
+import {
+  rejectsWithCode,
+  rejectsWithReason,
+  rejectsWithViolations,
+} from "./testing/assert-connect-error.js";
 import { createTestTransport, type TestTransport } from "./testing/create-test-transport.js";
 
 type SubmitInit = MessageInitShape<typeof SubmitTaskRequestSchema>;
@@ -126,6 +130,11 @@ describe("TaskService", () => {
         api.tasks.submitTask({ argv: ["a"] }),
         Code.FailedPrecondition,
         /closed/,
+      );
+      await rejectsWithReason(
+        api.tasks.submitTask({ argv: ["a"] }),
+        Code.FailedPrecondition,
+        "QUEUE_CLOSED",
       );
     });
 
@@ -293,6 +302,8 @@ describe("TaskService", () => {
       const { id } = await submit({ argv: ["a"] });
       await api.tasks.cancelTask({ id, reason: "first" });
       await rejectsWithCode(api.tasks.cancelTask({ id }), Code.FailedPrecondition, /CANCELLED/);
+      await rejectsWithReason(api.tasks.cancelTask({ id }), Code.FailedPrecondition, "TASK_ENDED");
+      await rejectsWithReason(api.tasks.getTask({ id: "nope" }), Code.NotFound, "TASK_NOT_FOUND");
       const { task } = await api.tasks.getTask({ id });
       assert.equal(task?.stateReason, "first");
     });

@@ -145,7 +145,10 @@ export function createCredentialStore(db: Kysely<Database>): CredentialStore {
           )
           .executeTakeFirst();
         if (used.numUpdatedRows !== 1n) {
-          throw failedPrecondition("the join token has been used, revoked or has expired");
+          throw failedPrecondition(
+            "JOIN_TOKEN_USED",
+            "the join token has been used, revoked or has expired",
+          );
         }
         const taken = await tx
           .selectFrom("credentials")

@@ -106,6 +106,7 @@ export function createQueueStore(db: Kysely<Database>): QueueStore {
         const usage = await getUsage(tx, name);
         if (usage.pendingTasks + usage.runningTasks > 0) {
           throw failedPrecondition(
+            "QUEUE_HAS_TASKS",
             `queue "${name}" has ${usage.pendingTasks} pending and ${usage.runningTasks} running tasks; cancel them or wait for them to end before deleting it`,
           );
         }

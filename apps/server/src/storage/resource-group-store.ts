@@ -114,6 +114,7 @@ export function createResourceGroupStore(db: Kysely<Database>): ResourceGroupSto
           .map((queue) => queue.name);
         if (users.length > 0) {
           throw failedPrecondition(
+            "RESOURCE_GROUP_IN_USE",
             `resource group "${name}" is used by queue(s) ${users.join(", ")}; remove it from them before deleting it`,
           );
         }

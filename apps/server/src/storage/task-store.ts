@@ -77,7 +77,10 @@ export function createTaskStore(db: Kysely<Database>): TaskStore {
           throw notFound("queue", task.queue);
         }
         if (queue.state === "closed") {
-          throw failedPrecondition(`queue "${task.queue}" is closed and accepts no new tasks`);
+          throw failedPrecondition(
+            "QUEUE_CLOSED",
+            `queue "${task.queue}" is closed and accepts no new tasks`,
+          );
         }
         const row = {
           id: randomUUID(),
@@ -162,6 +165,7 @@ export function createTaskStore(db: Kysely<Database>): TaskStore {
         const task = await getTask(tx, id);
         if (finishedTaskStates.includes(task.state)) {
           throw failedPrecondition(
+            "TASK_ENDED",
             `task "${id}" has already ended as ${task.state.toUpperCase()}; only pending or running tasks can be cancelled`,
           );
         }

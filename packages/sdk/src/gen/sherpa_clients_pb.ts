@@ -271,7 +271,7 @@ export interface SherpaServiceClients {
   /**
    * Client of sherpa.v1.AccessService.
    */
-  readonly accesss: AccessServiceClient;
+  readonly access: AccessServiceClient;
   /**
    * Client of sherpa.v1.TaskService.
    */
@@ -299,7 +299,7 @@ export interface SherpaServiceClients {
  */
 export function createSherpaServiceClients(transport: Transport): SherpaServiceClients {
   return {
-    accesss: createClient(AccessService, transport),
+    access: createClient(AccessService, transport),
     tasks: createClient(TaskService, transport),
     agents: createClient(AgentService, transport),
     nodes: createClient(NodeService, transport),

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { BadRequestSchema } from "@sherpa/proto/google/rpc/error_details_pb.js";
+import { BadRequestSchema, ErrorInfoSchema } from "@sherpa/proto/google/rpc/error_details_pb.js";
 
 /**
  * Asserts that `call` fails with `code` and a message matching `message`;
@@ -48,5 +48,23 @@ export async function rejectsWithViolations(
       `message "${error.rawMessage}" does not name ${field}`,
     );
   }
+  return error;
+}
+
+/**
+ * Asserts that `call` fails with `code` and a google.rpc.ErrorInfo detail of
+ * domain sherpa.dev with `reason`; returns the error for further checks.
+ */
+export async function rejectsWithReason(
+  call: Promise<unknown>,
+  code: Code,
+  reason: string,
+): Promise<ConnectError> {
+  const error = await rejectsWithCode(call, code);
+  const [info] = error.findDetails(ErrorInfoSchema);
+  assert.deepEqual(info && { reason: info.reason, domain: info.domain }, {
+    reason,
+    domain: "sherpa.dev",
+  });
   return error;
 }

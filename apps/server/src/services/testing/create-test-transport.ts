@@ -13,6 +13,7 @@ import {
   ResourceGroupService,
   TaskService,
 } from "@sherpa/proto";
+import { requestIdKey } from "@sherpa/server-kit";
 import type { AuditEntry } from "../../access/audit-log.js";
 import { createAuthorizationInterceptor } from "../../access/authorization-interceptor.js";
 import { createPrincipal, type Principal } from "../../access/principal.js";
@@ -153,6 +154,7 @@ export async function createTestTransport(
   const authenticateByHeader: Interceptor = (next) => (request) => {
     const key = request.header.get(principalHeader) ?? "";
     request.contextValues.set(principalKey, principals.get(key));
+    request.contextValues.set(requestIdKey, request.header.get("x-request-id") ?? "");
     return next(request);
   };
   const transport = createRouterTransport(

@@ -437,8 +437,8 @@ export const UploadTaskLogsResponseSchema: GenMessage<UploadTaskLogsResponse> = 
  */
 export type EnrollRequest = Message<"sherpa.v1.EnrollRequest"> & {
   /**
-   * Name the node will have, usually the host name: 1 to 63 characters,
-   * lowercase letters, digits, "-" and ".".
+   * Name the node will have, usually the host name: 1 to 63 letters, digits,
+   * ".", "_" or "-", starting and ending with a letter or digit.
    *
    * @generated from field: string node_name = 1;
    */
