@@ -79,7 +79,7 @@ export async function buildServer(
 ): Promise<SherpaServer> {
   const now = options.now ?? (() => new Date());
   const app = createRpcApp({
-    logger: loggerOptions(config.logLevel),
+    logger: loggerOptions(config),
     listener: listenerOptionsFrom(config, readTlsFiles(config)),
   });
   const db = await openDatabase({ dataDir: config.dataDir }).catch(async (error: unknown) => {
@@ -298,7 +298,7 @@ function warnIfCleartext(
   }
 }
 
-function loggerOptions(level: string) {
+function loggerOptions({ logLevel: level, prettyLogs }: ServerConfig) {
   // People at a terminal get readable lines; pipes and log collectors get JSON.
-  return process.stdout.isTTY ? { level, transport: { target: "pino-pretty" } } : { level };
+  return prettyLogs ? { level, transport: { target: "pino-pretty" } } : { level };
 }

@@ -63,6 +63,7 @@ describe("loadConfig", () => {
       rateLimitBurst: 200,
       authFailuresPerMinute: 30,
       taskBaseEnv: { HOME: "/home/ada" },
+      prettyLogs: false,
     });
   });
 
@@ -145,6 +146,7 @@ describe("loadConfig", () => {
       rateLimitBurst: 10,
       authFailuresPerMinute: 3,
       taskBaseEnv: {},
+      prettyLogs: false,
     });
   });
 

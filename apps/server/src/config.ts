@@ -84,10 +84,18 @@ export interface ServerConfig {
    * and the like, never its SHERPA_* settings or secrets. Not a setting.
    */
   taskBaseEnv: Record<string, string>;
+  /** Readable, coloured log lines instead of JSON: stdout is a terminal. Not a setting. */
+  prettyLogs: boolean;
+}
+
+/** What the configuration depends on besides flags and variables. */
+export interface Terminal {
+  /** Whether stdout is a terminal (a person reading) rather than a pipe or log collector. */
+  stdoutIsTty: boolean;
 }
 
 /** The configuration keys that are settings (flags and variables). */
-type SettingKey = Exclude<keyof ServerConfig, "taskBaseEnv">;
+type SettingKey = Exclude<keyof ServerConfig, "taskBaseEnv" | "prettyLogs">;
 
 /** One setting: its environment variable, its flag, its default and how to read it. */
 interface Setting<K extends SettingKey> {
@@ -518,7 +526,11 @@ export type LoadedConfig =
  * variables, then defaults. Every bad value is reported at once, naming the
  * setting and what it allows.
  */
-export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): LoadedConfig {
+export function loadConfig(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  terminal: Terminal = { stdoutIsTty: false },
+): LoadedConfig {
   const { values } = parseFlags(argv);
   if (values.help === true) {
     return { kind: "help", text: helpText() };
@@ -539,7 +551,13 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
   if (problems.length > 0) {
     throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
   }
-  return { kind: "config", config: withDerivedSettings(config as ServerConfig, env) };
+  return {
+    kind: "config",
+    config: {
+      ...withDerivedSettings(config as ServerConfig, env),
+      prettyLogs: terminal.stdoutIsTty,
+    },
+  };
 }
 
 /**

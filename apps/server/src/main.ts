@@ -9,7 +9,9 @@ import { ConfigError, loadConfig, type ServerConfig } from "./config.js";
 const closeMarginMs = 5_000;
 
 async function main(): Promise<void> {
-  const loaded = loadConfig(process.argv.slice(2), process.env);
+  const loaded = loadConfig(process.argv.slice(2), process.env, {
+    stdoutIsTty: process.stdout.isTTY === true,
+  });
   if (loaded.kind === "help") {
     process.stdout.write(loaded.text);
     return;

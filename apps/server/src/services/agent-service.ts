@@ -15,6 +15,7 @@ import type { AgentCommand, AgentSessions } from "../agents/agent-sessions.js";
 import type { TaskOutcome } from "../domain/records.js";
 import type { TaskEventHub } from "../events/task-event-hub.js";
 import type { Scheduler } from "../scheduling/scheduler.js";
+import { taskChanged } from "../scheduling/task-changed.js";
 import type { CredentialStore } from "../storage/credential-store.js";
 import type { NodeStore } from "../storage/node-store.js";
 import type { TaskExecutionStore } from "../storage/task-execution-store.js";
@@ -131,8 +132,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
       deps.now(),
     );
     if (task !== undefined) {
-      deps.events.publishTask(task);
-      deps.scheduler.requestScheduling();
+      taskChanged(deps, task);
     }
   }
 

@@ -17,6 +17,7 @@ import { followTaskLogs } from "../events/follow-task-logs.js";
 import type { TaskEventHub } from "../events/task-event-hub.js";
 import { watchTaskEvents } from "../events/watch-task-events.js";
 import type { Scheduler } from "../scheduling/scheduler.js";
+import { taskChanged } from "../scheduling/task-changed.js";
 import { decodePageToken } from "../storage/pagination.js";
 import type { TaskExecutionStore } from "../storage/task-execution-store.js";
 import type { TaskLogStore } from "../storage/task-log-store.js";
@@ -67,8 +68,7 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
       const newTask = checkSubmitTaskRequest(request, caller.subject);
       checkCanSubmitTo(caller, newTask.queue);
       const task = await deps.tasks.submitTask(newTask, deps.now());
-      deps.events.publishTask(task);
-      deps.scheduler.requestScheduling();
+      taskChanged(deps, task);
       return { task: taskMessageFor(caller, task) };
     },
 
@@ -177,8 +177,7 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
 async function cancelTask(deps: TaskServiceDeps, id: string, reason: string) {
   const task = await deps.tasks.cancelTask(id, reason, deps.now());
   if (task.state !== "running") {
-    deps.events.publishTask(task);
-    deps.scheduler.requestScheduling();
+    taskChanged(deps, task);
     return task;
   }
   if (deps.sessions.send(task.nodeName, { kind: "cancel", taskId: id, reason })) {
@@ -191,8 +190,7 @@ async function cancelTask(deps: TaskServiceDeps, id: string, reason: string) {
   if (ended === undefined) {
     return deps.tasks.getTask(id);
   }
-  deps.events.publishTask(ended);
-  deps.scheduler.requestScheduling();
+  taskChanged(deps, ended);
   return ended;
 }
 
