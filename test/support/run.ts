@@ -18,6 +18,8 @@ export interface RunOptions {
   input?: string;
   /** Most bytes of stdout (and of stderr) kept; 1 MiB unless set. */
   maxBufferBytes?: number;
+  /** The command's whole environment; the test's own unless set. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -32,6 +34,7 @@ export function run(command: string, args: readonly string[], options: RunOption
       args,
       {
         cwd: options.cwd,
+        env: options.env,
         timeout: options.timeoutMs ?? 10_000,
         maxBuffer: options.maxBufferBytes ?? 1024 * 1024,
         encoding: "utf8",
