@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs the external tools Sherpa's tests use, on a bare Debian machine.
 # npm packages (buf, grpc-js, ...) come from `npm install`; this script covers the rest:
-#   curl, openssl, prometheus + promtool, chromium (Debian), grpcurl and connectconformance
-#   (go install).
+#   curl, openssl, prometheus + promtool, chromium (Debian), grpcurl, grpc-health-probe and
+#   connectconformance (go install).
 # Tests that need one of these tools skip with a message naming this script when
 # it is missing, except under CI=true, where a missing tool fails the test.
 # Go tools go to $(go env GOPATH)/bin; the tests look there as well as on PATH.
 set -euo pipefail
 
 grpcurl_version=v1.9.4
+grpc_health_probe_version=v0.4.62
 # Keep in step with test/conformance/generate.sh, which copies this module's protos.
 conformance_version=v1.0.5
 
@@ -36,6 +37,11 @@ installed=$(go version -m "$gobin/grpcurl" 2>/dev/null | awk '$1 == "mod" { prin
 if [[ "$installed" != "$grpcurl_version" ]]; then
   echo "install-test-tools: go install grpcurl@$grpcurl_version"
   go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@$grpcurl_version"
+fi
+installed=$(go version -m "$gobin/grpc-health-probe" 2>/dev/null | awk '$1 == "mod" { print $3 }' || true)
+if [[ "$installed" != "$grpc_health_probe_version" ]]; then
+  echo "install-test-tools: go install grpc-health-probe@$grpc_health_probe_version"
+  go install "github.com/grpc-ecosystem/grpc-health-probe@$grpc_health_probe_version"
 fi
 installed=$(go version -m "$gobin/connectconformance" 2>/dev/null | awk '$1 == "mod" { print $3 }' || true)
 if [[ "$installed" != "$conformance_version" ]]; then

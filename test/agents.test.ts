@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, type TestContext, test } from "node:test";
 import { GpuState, NodeState, type Task, TaskState } from "@sherpa/proto";
 import { createSherpaClient, type SherpaClient } from "@sherpa/sdk";
+import { createJoinToken } from "./support/create-join-token.js";
 import { pollUntil } from "./support/poll-until.js";
 import { type StartedAgent, startAgent } from "./support/start-agent.js";
 import { type StartedServer, startServer } from "./support/start-server.js";
@@ -38,11 +39,16 @@ async function startFleet(t: TestContext): Promise<Fleet> {
         serverUrl: server.baseUrl,
         nodeName,
         gpus: "2xNVIDIA A100-SXM4-80GB",
+        joinToken: await createJoinToken(server),
         env: { SHERPA_AGENT_CANCEL_GRACE_MS: "1000" },
       }),
     );
   }
-  const client = createSherpaClient({ baseUrl: server.baseUrl, timeoutMs: 10_000 });
+  const client = createSherpaClient({
+    baseUrl: server.baseUrl,
+    token: server.adminToken,
+    timeoutMs: 10_000,
+  });
   await pollUntil(
     () => client.nodes.listNodes({}),
     ({ nodes }) =>

@@ -7,7 +7,7 @@ import { type StartedServer, startServer } from "./support/start-server.js";
 async function post(server: StartedServer, method: string, body: string, contentType: string) {
   const response = await fetch(`${server.baseUrl}/${method}`, {
     method: "POST",
-    headers: { "content-type": contentType },
+    headers: { ...server.adminHeaders, "content-type": contentType },
     body,
   });
   const text = await response.text();
@@ -118,12 +118,15 @@ describe("bad input gets the right error and the server stays up", () => {
     const client = new grpc.Client(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
     try {
       const passBytes = (bytes: Buffer) => bytes;
+      const metadata = new grpc.Metadata();
+      metadata.set("authorization", server.adminHeaders.authorization as string);
       const call = new Promise((resolve, reject) => {
         client.makeUnaryRequest(
           "/sherpa.v1.TaskService/LaunchRocket",
           passBytes,
           passBytes,
           Buffer.alloc(0),
+          metadata,
           (error, response) => (error ? reject(error) : resolve(response)),
         );
       });

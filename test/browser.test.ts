@@ -36,7 +36,11 @@ test("the SDK's browser build, in Chromium on another origin than the server", a
   const page = await openSherpaPage(browser, allowedSite.origin);
   const webSocketUrl = server.baseUrl.replace(/^http/, "ws");
 
-  const client = createSherpaClient({ baseUrl: server.baseUrl, timeoutMs: 15_000 });
+  const client = createSherpaClient({
+    baseUrl: server.baseUrl,
+    token: server.adminToken,
+    timeoutMs: 15_000,
+  });
   const { task } = await client.tasks.submitTask({ argv: printingTask, gpuCount: 1 });
   const taskId = task?.id ?? "";
 
@@ -47,6 +51,7 @@ test("the SDK's browser build, in Chromium on another origin than the server", a
         "streamTaskLogTexts",
         server.baseUrl,
         protocol,
+        server.adminToken,
         taskId,
       );
       assert.deepEqual(texts, printedLines);
@@ -61,6 +66,7 @@ test("the SDK's browser build, in Chromium on another origin than the server", a
         "listQueueNames",
         server.baseUrl,
         protocol,
+        server.adminToken,
         requestId,
       );
       assert.ok(names.includes("default"), `queues: ${names.join(", ")}`);
@@ -78,8 +84,10 @@ test("the SDK's browser build, in Chromium on another origin than the server", a
         page,
         "tailWebSocket",
         `${webSocketUrl}/v1/tasks/${taskId}/logs`,
+        server.adminToken,
       );
       assert.equal(tail.closeCode, 1000, tail.closeReason);
+      assert.equal(tail.protocol, "sherpa.v1");
       const lineTexts = tail.frames
         .filter((frame) => frame.type === "lines")
         .flatMap((frame) => (frame.lines as { text: string }[]).map((line) => line.text));
@@ -92,13 +100,20 @@ test("the SDK's browser build, in Chromium on another origin than the server", a
   );
 
   await t.test(
-    "a page on an origin not in SHERPA_CORS_ORIGINS is refused before its call runs",
+    "a page on an origin not in SHERPA_CORS_ORIGINS is refused before its call runs, even with a token",
     async () => {
       const foreignPage = await openSherpaPage(browser, foreignSite.origin);
       for (const protocol of browserProtocols) {
         const requestId = `foreign-${protocol}`;
         await assert.rejects(
-          callSherpaPage(foreignPage, "listQueueNames", server.baseUrl, protocol, requestId),
+          callSherpaPage(
+            foreignPage,
+            "listQueueNames",
+            server.baseUrl,
+            protocol,
+            server.adminToken,
+            requestId,
+          ),
           /Failed to fetch/,
         );
         // The preflight failed, so the call itself was never sent: no RPC was logged.
@@ -109,6 +124,7 @@ test("the SDK's browser build, in Chromium on another origin than the server", a
         foreignPage,
         "tailWebSocket",
         `${webSocketUrl}/v1/tasks/${taskId}/logs`,
+        server.adminToken,
       );
       assert.deepEqual(tail.frames, []);
       assert.equal(tail.closeCode, 1006);

@@ -23,6 +23,8 @@ describe("buf curl over gRPC with HTTP/2 prior knowledge", () => {
         "--protocol",
         "grpc",
         "--http2-prior-knowledge",
+        "-H",
+        `authorization: Bearer ${server.adminToken}`,
         `${server.baseUrl}/sherpa.v1.QueueService/ListQueues`,
       ],
       { cwd: repoRoot, timeoutMs: 30_000 },

@@ -18,7 +18,11 @@ describe("the sherpa CLI against a server running tasks", () => {
         SHERPA_NODE_NAME: "cli-node",
       },
     });
-    const client = createSherpaClient({ baseUrl: server.baseUrl, timeoutMs: 5000 });
+    const client = createSherpaClient({
+      baseUrl: server.baseUrl,
+      token: server.adminToken,
+      timeoutMs: 5000,
+    });
     await pollUntil(
       () => client.nodes.listNodes({}),
       ({ nodes }) => nodes.some((node) => node.state === NodeState.READY),
@@ -27,11 +31,12 @@ describe("the sherpa CLI against a server running tasks", () => {
   });
   after(() => server.stop());
 
-  /** Runs `sherpa --server URL tasks submit --gpus 1 --follow -- sh -c SCRIPT`. */
+  /** Runs `sherpa --server URL --token T tasks submit --gpus 1 --follow -- sh -c SCRIPT`. */
   function submitAndFollow(script: string) {
+    const globalOptions = ["--server", server.baseUrl, "--token", server.adminToken];
     return run(
       process.execPath,
-      [cliMain, "--server", server.baseUrl, "tasks", "submit", "--gpus", "1", "--follow"].concat([
+      [cliMain, ...globalOptions, "tasks", "submit", "--gpus", "1", "--follow"].concat([
         "--",
         "sh",
         "-c",

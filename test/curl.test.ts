@@ -8,6 +8,8 @@ function postJson(server: StartedServer, method: string, body: object): Promise<
   return curl([
     "--http1.1",
     "-H",
+    `authorization: Bearer ${server.adminToken}`,
+    "-H",
     "content-type: application/json",
     "-d",
     JSON.stringify(body),
@@ -18,7 +20,12 @@ function postJson(server: StartedServer, method: string, body: object): Promise<
 /** A Connect GET of a side-effect-free method, the request message in the query. */
 function getJson(server: StartedServer, method: string, message: object): Promise<CurlResponse> {
   const query = new URLSearchParams({ encoding: "json", message: JSON.stringify(message) });
-  return curl(["--http1.1", `${server.baseUrl}/${method}?${query}`]);
+  return curl([
+    "--http1.1",
+    "-H",
+    `authorization: Bearer ${server.adminToken}`,
+    `${server.baseUrl}/${method}?${query}`,
+  ]);
 }
 
 function parseOk(response: CurlResponse) {

@@ -57,9 +57,16 @@ describe("tasks run on the server's embedded agent", () => {
         SHERPA_AGENT_CANCEL_GRACE_MS: String(cancelGraceMs),
         SHERPA_NODE_NAME: nodeName,
         SHERPA_NODE_LABELS: "pool=a100,zone=lab",
+        // The concurrency test makes hundreds of calls at once as one principal, the admin.
+        SHERPA_RATE_LIMIT_PER_SECOND: "10000",
+        SHERPA_RATE_LIMIT_BURST: "10000",
       },
     });
-    client = createSherpaClient({ baseUrl: server.baseUrl, timeoutMs: 10_000 });
+    client = createSherpaClient({
+      baseUrl: server.baseUrl,
+      token: server.adminToken,
+      timeoutMs: 10_000,
+    });
     await pollUntil(
       () => client.nodes.listNodes({}),
       ({ nodes }) => nodes.some((node) => node.name === nodeName && node.state === NodeState.READY),

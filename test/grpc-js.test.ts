@@ -44,7 +44,19 @@ function method(name: string): MethodDefinition<object, object> {
   return definition;
 }
 
-function callUnary<Response>(client: grpc.Client, name: string, request: object) {
+/** Metadata carrying the server's admin token, which every call needs. */
+function adminMetadata(server: StartedServer): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  metadata.set("authorization", `Bearer ${server.adminToken}`);
+  return metadata;
+}
+
+function callUnary<Response>(
+  client: grpc.Client,
+  name: string,
+  request: object,
+  metadata: grpc.Metadata,
+) {
   const { path, requestSerialize, responseDeserialize } = method(name);
   return new Promise<Response>((resolve, reject) => {
     client.makeUnaryRequest(
@@ -52,6 +64,7 @@ function callUnary<Response>(client: grpc.Client, name: string, request: object)
       requestSerialize,
       responseDeserialize,
       request,
+      metadata,
       (error, response) => {
         if (error) {
           reject(error);
@@ -68,7 +81,7 @@ function callServerStream<Response>(
   client: grpc.Client,
   name: string,
   request: object,
-  metadata = new grpc.Metadata(),
+  metadata: grpc.Metadata,
 ): grpc.ClientReadableStream<Response> {
   const { path, requestSerialize, responseDeserialize } = method(name);
   return client.makeServerStreamRequest(
@@ -91,7 +104,11 @@ describe("@grpc/grpc-js over h2c on the shared port", () => {
   before(async () => {
     server = await startServer();
     client = new grpc.Client(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
-    const sdk = createSherpaClient({ baseUrl: server.baseUrl, timeoutMs: 5000 });
+    const sdk = createSherpaClient({
+      baseUrl: server.baseUrl,
+      token: server.adminToken,
+      timeoutMs: 5000,
+    });
     const { task } = await sdk.tasks.submitTask({ argv: ["python", "train.py"] });
     taskId = task?.id ?? "";
   });
@@ -101,7 +118,12 @@ describe("@grpc/grpc-js over h2c on the shared port", () => {
   });
 
   test("GetTask returns the task submitted with the SDK", async () => {
-    const { task } = await callUnary<{ task: TaskObject }>(client, "GetTask", { id: taskId });
+    const { task } = await callUnary<{ task: TaskObject }>(
+      client,
+      "GetTask",
+      { id: taskId },
+      adminMetadata(server),
+    );
     assert.equal(task.id, taskId);
     assert.equal(task.queue, "default");
     assert.equal(task.state, "TASK_STATE_PENDING");
@@ -109,9 +131,12 @@ describe("@grpc/grpc-js over h2c on the shared port", () => {
   });
 
   test("ListTasks includes the task submitted with the SDK", async () => {
-    const { tasks } = await callUnary<{ tasks: TaskObject[] }>(client, "ListTasks", {
-      pageSize: 10,
-    });
+    const { tasks } = await callUnary<{ tasks: TaskObject[] }>(
+      client,
+      "ListTasks",
+      { pageSize: 10 },
+      adminMetadata(server),
+    );
     assert.deepEqual(
       tasks.map((task) => [task.id, task.state]),
       [[taskId, "TASK_STATE_PENDING"]],
@@ -119,7 +144,8 @@ describe("@grpc/grpc-js over h2c on the shared port", () => {
   });
 
   test("an unknown task id gives status NOT_FOUND", async () => {
-    await assert.rejects(callUnary(client, "GetTask", { id: "no-such-task" }), (error) => {
+    const call = callUnary(client, "GetTask", { id: "no-such-task" }, adminMetadata(server));
+    await assert.rejects(call, (error) => {
       const status = error as grpc.ServiceError;
       assert.equal(status.code, grpc.status.NOT_FOUND, String(error));
       assert.match(status.details, /no-such-task/);
@@ -136,7 +162,11 @@ describe("@grpc/grpc-js consuming server streams of a running task", () => {
   before(async () => {
     server = await startServer({ env: { SHERPA_EMBEDDED_AGENT: "true" } });
     client = new grpc.Client(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
-    sdk = createSherpaClient({ baseUrl: server.baseUrl, timeoutMs: 5000 });
+    sdk = createSherpaClient({
+      baseUrl: server.baseUrl,
+      token: server.adminToken,
+      timeoutMs: 5000,
+    });
     await pollUntil(
       () => sdk.nodes.listNodes({}),
       ({ nodes }) => nodes.some((node) => node.state === NodeState.READY),
@@ -155,10 +185,12 @@ describe("@grpc/grpc-js consuming server streams of a running task", () => {
     });
     assert.ok(submitted);
 
-    const call = callServerStream<LogsObject>(client, "StreamTaskLogs", {
-      id: submitted.id,
-      follow: true,
-    });
+    const call = callServerStream<LogsObject>(
+      client,
+      "StreamTaskLogs",
+      { id: submitted.id, follow: true },
+      adminMetadata(server),
+    );
     const events: string[] = [];
     let firstLineAt = Number.POSITIVE_INFINITY;
     call.on("data", ({ lines }: LogsObject) => {
@@ -190,7 +222,7 @@ describe("@grpc/grpc-js consuming server streams of a running task", () => {
     const { task: watched } = await sdk.tasks.submitTask({ argv: ["true"] });
     assert.ok(watched);
     const requestId = "grpc-js-watch-cancel";
-    const metadata = new grpc.Metadata();
+    const metadata = adminMetadata(server);
     metadata.set("x-request-id", requestId);
 
     const call = callServerStream<WatchObject>(

@@ -31,7 +31,11 @@ describe("grpcurl -plaintext follows a server stream, with schemas from reflecti
 
   before(async () => {
     server = await startServer({ env: { SHERPA_EMBEDDED_AGENT: "true" } });
-    client = createSherpaClient({ baseUrl: server.baseUrl, timeoutMs: 5000 });
+    client = createSherpaClient({
+      baseUrl: server.baseUrl,
+      token: server.adminToken,
+      timeoutMs: 5000,
+    });
     await pollUntil(
       () => client.nodes.listNodes({}),
       ({ nodes }) => nodes.some((node) => node.state === NodeState.READY),
@@ -55,6 +59,8 @@ describe("grpcurl -plaintext follows a server stream, with schemas from reflecti
       grpcurl,
       [
         "-plaintext",
+        "-H",
+        `authorization: Bearer ${server.adminToken}`,
         "-emit-defaults",
         "-d",
         JSON.stringify({ id: submitted.id, follow: true }),
@@ -88,6 +94,8 @@ describe("grpcurl -plaintext follows a server stream, with schemas from reflecti
     }
     const result = await run(grpcurl, [
       "-plaintext",
+      "-H",
+      `authorization: Bearer ${server.adminToken}`,
       "-d",
       JSON.stringify({ id: "no-such-task", follow: true }),
       `127.0.0.1:${server.port}`,

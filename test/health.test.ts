@@ -10,10 +10,24 @@ import { requireTool } from "./support/require-tool.js";
 import { run } from "./support/run.js";
 import { type StartedServer, startServer } from "./support/start-server.js";
 
-/** Runs grpcurl's Health/Check the way a probe would, using reflection for the schema. */
+/** grpc-health-probe's exit status when the server answers NOT_SERVING. */
+const probeUnhealthyExitCode = 4;
+
+/** Runs grpc-health-probe, as a Kubernetes probe would: plaintext, no credential. */
+function probeHealth(probe: string, server: StartedServer, service: string) {
+  return run(probe, ["-addr", `127.0.0.1:${server.port}`, "-service", service]);
+}
+
+/**
+ * Runs grpcurl's Health/Check the way a probe would, using reflection for the
+ * schema. Only reflection gets the admin token (`-reflect-header`, not `-H`):
+ * the Check itself goes without a credential, as a probe's would.
+ */
 async function grpcurlHealthCheck(grpcurl: string, server: StartedServer, service: string) {
   return run(grpcurl, [
     "-plaintext",
+    "-reflect-header",
+    `authorization: Bearer ${server.adminToken}`,
     "-d",
     JSON.stringify({ service }),
     `127.0.0.1:${server.port}`,
@@ -38,6 +52,19 @@ describe("health probes of a serving server", () => {
       const result = await grpcurlHealthCheck(grpcurl, server, service);
       assert.equal(result.exitCode, 0, result.stderr);
       assert.deepEqual(JSON.parse(result.stdout), { status: "SERVING" });
+    });
+  }
+
+  for (const service of ["", "sherpa.v1.TaskService"]) {
+    test(`grpc-health-probe without a credential: "${service}" is SERVING, exit status 0`, async (t) => {
+      const probe = await requireTool(t, "grpc-health-probe");
+      if (probe === undefined) {
+        return;
+      }
+      const result = await probeHealth(probe, server, service);
+      assert.equal(result.exitCode, 0, result.stderr);
+      // The probe reports on stderr, whatever the result.
+      assert.match(result.stderr, /status: SERVING/);
     });
   }
 
@@ -101,6 +128,25 @@ describe("health while the server shuts down", () => {
       const health = createClient(Health, createGrpcTransport({ baseUrl: server.baseUrl }));
       const { status } = await health.check({ service: "sherpa.v1.TaskService" });
       assert.equal(status, ServingStatus.NOT_SERVING);
+      assert.equal(await server.exited, 0);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("while draining, grpc-health-probe without a credential says NOT_SERVING and exits 4", async (t) => {
+    const probe = await requireTool(t, "grpc-health-probe");
+    if (probe === undefined) {
+      return;
+    }
+    const server = await startServer({ env: { SHERPA_SHUTDOWN_DRAIN_DELAY_MS: "1000" } });
+    try {
+      server.kill("SIGTERM");
+      await server.waitForLogLine((line) => line.msg === "shutting down");
+
+      const result = await probeHealth(probe, server, "");
+      assert.equal(result.exitCode, probeUnhealthyExitCode, `${result.stdout}${result.stderr}`);
+      assert.match(result.stderr, /NOT_SERVING/);
       assert.equal(await server.exited, 0);
     } finally {
       await server.stop();

@@ -45,7 +45,12 @@ function postJson(agent: http.Agent, path: string, body: string) {
   return new Promise<{ status: number; body: string; reusedSocket: boolean }>((resolve, reject) => {
     const request = http.request(
       `${serverBaseUrl()}${path}`,
-      { method: "POST", agent, headers: { "content-type": "application/json" }, timeout: 5000 },
+      {
+        method: "POST",
+        agent,
+        headers: { ...server.adminHeaders, "content-type": "application/json" },
+        timeout: 5000,
+      },
       (response) => {
         let text = "";
         response.setEncoding("utf8");
@@ -92,7 +97,12 @@ describe("limits", () => {
   after(() => server.stop());
 
   const clientFor = (protocol: SherpaProtocol) =>
-    createSherpaClient({ baseUrl: server.baseUrl, protocol, timeoutMs: callTimeoutMs });
+    createSherpaClient({
+      baseUrl: server.baseUrl,
+      protocol,
+      token: server.adminToken,
+      timeoutMs: callTimeoutMs,
+    });
 
   for (const protocol of protocols) {
     test(`over ${protocol}: a message over SHERPA_MAX_MESSAGE_BYTES is ResourceExhausted; the server stays up`, async () => {
@@ -154,7 +164,9 @@ describe("limits", () => {
       lines.map((line) => line.code),
       ["ResourceExhausted", "InvalidArgument"],
     );
-    const samples = parseMetrics(await (await fetch(`${server.baseUrl}/metrics`)).text());
+    const samples = parseMetrics(
+      await (await fetch(`${server.baseUrl}/metrics`, { headers: server.adminHeaders })).text(),
+    );
     for (const grpcCode of ["ResourceExhausted", "InvalidArgument"]) {
       const handled = sampleValue(samples, "grpc_server_handled_total", {
         grpc_method: "GetTask",

@@ -19,6 +19,8 @@ async function curlPost(
     "--dump-header",
     "-",
     "--header",
+    `authorization: Bearer ${server.adminToken}`,
+    "--header",
     "content-type: application/json",
     ...headers.flatMap((header) => ["--header", header]),
     "--data",
@@ -63,6 +65,7 @@ describe("one JSON log line per RPC", () => {
       const client = createSherpaClient({
         baseUrl: server.baseUrl,
         protocol,
+        token: server.adminToken,
         timeoutMs: 5000,
         headers: { "x-request-id": requestId },
       });

@@ -11,7 +11,12 @@ const protocols = ["connect", "grpc"] as const satisfies readonly SherpaProtocol
 
 /** Two GetTask calls that fail with NotFound and one SubmitTask that succeeds. */
 async function makeKnownCalls(server: StartedServer, protocol: SherpaProtocol) {
-  const client = createSherpaClient({ baseUrl: server.baseUrl, protocol, timeoutMs: 5000 });
+  const client = createSherpaClient({
+    baseUrl: server.baseUrl,
+    protocol,
+    token: server.adminToken,
+    timeoutMs: 5000,
+  });
   for (const id of ["missing-1", "missing-2"]) {
     await assert.rejects(
       client.tasks.getTask({ id }),
@@ -21,8 +26,9 @@ async function makeKnownCalls(server: StartedServer, protocol: SherpaProtocol) {
   await client.tasks.submitTask({ argv: ["nvidia-smi"], gpuCount: 1 });
 }
 
-async function fetchMetrics(url: string): Promise<string> {
-  const response = await fetch(url);
+/** GETs `url`, with `headers` (the main port's /metrics needs a credential), and returns the text. */
+async function fetchMetrics(url: string, headers: Record<string, string> = {}): Promise<string> {
+  const response = await fetch(url, { headers });
   assert.equal(response.status, 200);
   assert.match(response.headers.get("content-type") ?? "", /^text\/plain/);
   return response.text();
@@ -48,7 +54,10 @@ describe("/metrics after known calls, one server per protocol", () => {
       const server = await startServer();
       try {
         await makeKnownCalls(server, protocol);
-        metricsText.set(protocol, await fetchMetrics(`${server.baseUrl}/metrics`));
+        metricsText.set(
+          protocol,
+          await fetchMetrics(`${server.baseUrl}/metrics`, server.adminHeaders),
+        );
       } finally {
         await server.stop();
       }
@@ -131,10 +140,10 @@ describe("SHERPA_METRICS_ADDR", () => {
   });
   after(() => server.stop());
 
-  test("serves the same metrics on the separate listener as on the main port", async () => {
+  test("serves the same metrics on the separate listener, without a credential, as on the main port", async () => {
     await makeKnownCalls(server, "grpc");
     const separate = parseMetrics(await fetchMetrics(`http://${metricsAddr}/metrics`));
-    const main = parseMetrics(await fetchMetrics(`${server.baseUrl}/metrics`));
+    const main = parseMetrics(await fetchMetrics(`${server.baseUrl}/metrics`, server.adminHeaders));
     assert.deepEqual(methodSamples(separate, "GetTask"), methodSamples(main, "GetTask"));
     assert.equal(
       sampleValue(separate, "grpc_server_handled_total", {
@@ -144,6 +153,12 @@ describe("SHERPA_METRICS_ADDR", () => {
       1,
     );
     assert.equal(sampleValue(separate, "sherpa_tasks", { queue: "default", state: "pending" }), 1);
+  });
+
+  test("the main port's /metrics still refuses a scrape without a credential with 401", async () => {
+    const response = await fetch(`${server.baseUrl}/metrics`);
+    assert.equal(response.status, 401);
+    assert.doesNotMatch(await response.text(), /grpc_server_/);
   });
 
   test("the separate listener serves only /metrics", async () => {

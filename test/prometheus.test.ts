@@ -4,9 +4,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { createSherpaClient } from "@sherpa/sdk";
 import { freePort } from "./support/free-port.js";
+import { pollUntil } from "./support/poll-until.js";
 import { requireTool } from "./support/require-tool.js";
 import { startServer } from "./support/start-server.js";
 
@@ -16,18 +16,35 @@ import { startServer } from "./support/start-server.js";
  */
 const queryTimeoutMs = 20_000;
 
-/** A Prometheus scraping `target` every second, with its data in `dir`. */
-async function startPrometheus(prometheus: string, dir: string, target: string) {
+/** The job that scrapes with the admin token, and the one that scrapes without a credential. */
+const jobWithToken = "sherpa";
+const jobWithoutToken = "sherpa-anonymous";
+
+/**
+ * A Prometheus scraping `target` every second twice over, with its data in
+ * `dir`: as job {@link jobWithToken} with the bearer token read from
+ * `tokenFile`, and as job {@link jobWithoutToken} with none.
+ */
+async function startPrometheus(prometheus: string, dir: string, target: string, tokenFile: string) {
   const config = join(dir, "prometheus.yml");
+  const job = (name: string, extraLines: string[]) => [
+    `  - job_name: ${name}`,
+    "    scrape_interval: 1s",
+    "    scrape_timeout: 1s",
+    ...extraLines,
+    "    static_configs:",
+    `      - targets: ["${target}"]`,
+  ];
   await writeFile(
     config,
     [
       "scrape_configs:",
-      "  - job_name: sherpa",
-      "    scrape_interval: 1s",
-      "    scrape_timeout: 1s",
-      "    static_configs:",
-      `      - targets: ["${target}"]`,
+      ...job(jobWithToken, [
+        "    authorization:",
+        "      type: Bearer",
+        `      credentials_file: ${JSON.stringify(tokenFile)}`,
+      ]),
+      ...job(jobWithoutToken, []),
       "",
     ].join("\n"),
   );
@@ -75,6 +92,26 @@ async function queryValue(prometheusUrl: string, query: string): Promise<string 
   }
 }
 
+/** One scrape target as Prometheus's `/api/v1/targets` reports it. */
+interface ActiveTarget {
+  labels: Record<string, string>;
+  /** "up", "down", or "unknown" until the first scrape. */
+  health: string;
+  lastError: string;
+}
+
+/** The target of `job`, or undefined while Prometheus is not listening or knows none. */
+async function targetOf(prometheusUrl: string, job: string): Promise<ActiveTarget | undefined> {
+  try {
+    const response = await fetch(`${prometheusUrl}/api/v1/targets?state=active`);
+    const body = (await response.json()) as { data?: { activeTargets?: ActiveTarget[] } };
+    return body.data?.activeTargets?.find((target) => target.labels.job === job);
+  } catch {
+    // Not listening yet.
+    return undefined;
+  }
+}
+
 test("a real Prometheus scrapes /metrics and answers a query on grpc_server_handled_total", async (t) => {
   const prometheusBin = await requireTool(t, "prometheus");
   if (prometheusBin === undefined) {
@@ -84,21 +121,50 @@ test("a real Prometheus scrapes /metrics and answers a query on grpc_server_hand
   t.after(() => rm(dir, { recursive: true, force: true }));
   const server = await startServer();
   t.after(() => server.stop());
-  const prometheus = await startPrometheus(prometheusBin, dir, `127.0.0.1:${server.port}`);
+  const tokenFile = join(dir, "sherpa-token");
+  await writeFile(tokenFile, server.adminToken, { mode: 0o600 });
+  const prometheus = await startPrometheus(
+    prometheusBin,
+    dir,
+    `127.0.0.1:${server.port}`,
+    tokenFile,
+  );
   t.after(() => prometheus.stop());
+  const withPrometheusStderr = (error: Error) => {
+    throw new Error(`${error.message}; Prometheus stderr:\n${prometheus.stderr()}`);
+  };
 
-  const client = createSherpaClient({ baseUrl: server.baseUrl, protocol: "grpc", timeoutMs: 5000 });
+  const client = createSherpaClient({
+    baseUrl: server.baseUrl,
+    protocol: "grpc",
+    token: server.adminToken,
+    timeoutMs: 5000,
+  });
   for (const argv of [["first"], ["second"], ["third"]]) {
     await client.tasks.submitTask({ argv });
   }
 
-  const query = 'grpc_server_handled_total{grpc_method="SubmitTask",grpc_code="OK"}';
-  let value: string | undefined;
-  for (const deadline = Date.now() + queryTimeoutMs; Date.now() < deadline; await sleep(250)) {
-    value = await queryValue(prometheus.url, query);
-    if (value === "3") {
-      break;
-    }
-  }
-  assert.equal(value, "3", `${query} never became 3; Prometheus stderr:\n${prometheus.stderr()}`);
+  await t.test("with the bearer token of its credentials_file, the query answers 3", async () => {
+    const query = `grpc_server_handled_total{job="${jobWithToken}",grpc_method="SubmitTask",grpc_code="OK"}`;
+    const value = await pollUntil(
+      () => queryValue(prometheus.url, query),
+      (value) => value === "3",
+      { what: `${query} to be 3`, timeoutMs: queryTimeoutMs, intervalMs: 250 },
+    ).catch(withPrometheusStderr);
+    assert.equal(value, "3");
+  });
+
+  await t.test("without a credential, its scrape is refused with HTTP 401", async () => {
+    const target = await pollUntil(
+      () => targetOf(prometheus.url, jobWithoutToken),
+      (target) => target !== undefined && target.health !== "unknown",
+      {
+        what: `the first scrape of job ${jobWithoutToken}`,
+        timeoutMs: queryTimeoutMs,
+        intervalMs: 250,
+      },
+    ).catch(withPrometheusStderr);
+    assert.equal(target?.health, "down");
+    assert.match(target?.lastError ?? "", /\b401\b/);
+  });
 });

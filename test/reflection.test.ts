@@ -31,16 +31,28 @@ describe("schemas come from the server's reflection, not from local protos", () 
     server = await startServer();
   });
   after(() => server.stop());
+  /** `-H "authorization: Bearer <admin token>"`; grpcurl sends it to reflection too. */
+  const adminHeader = () => ["-H", `authorization: Bearer ${server.adminToken}`];
+  /** The same for buf curl, which sends -H headers to reflection only when told with `*`. */
+  const bufAdminHeaders = () => [...adminHeader(), "--reflect-header", "*"];
 
   // buf curl asks reflection over the same protocol as the call itself.
   for (const protocol of ["connect", "grpc", "grpcweb"]) {
     describe(`buf curl --protocol ${protocol} without --schema`, () => {
       // From a temporary directory, so that no buf.yaml or proto file could stand in for reflection.
       const bufCurl = (args: string[]) =>
-        run(bufBin, ["curl", "--protocol", protocol, "--http2-prior-knowledge", ...args], {
-          cwd: server.dataDir,
-          timeoutMs: 30_000,
-        });
+        run(
+          bufBin,
+          [
+            "curl",
+            "--protocol",
+            protocol,
+            "--http2-prior-knowledge",
+            ...bufAdminHeaders(),
+            ...args,
+          ],
+          { cwd: server.dataDir, timeoutMs: 30_000 },
+        );
 
       test("--list-services lists every service", async () => {
         const result = await bufCurl(["--list-services", server.baseUrl]);
@@ -81,6 +93,7 @@ describe("schemas come from the server's reflection, not from local protos", () 
         "--protocol",
         "grpc",
         "--http2-prior-knowledge",
+        ...bufAdminHeaders(),
         "--reflect-protocol",
         "grpc-v1alpha",
         "--list-services",
@@ -100,9 +113,20 @@ describe("schemas come from the server's reflection, not from local protos", () 
       if (grpcurl === undefined) {
         return;
       }
-      const result = await run(grpcurl, ["-plaintext", address(), "list"]);
+      const result = await run(grpcurl, ["-plaintext", ...adminHeader(), address(), "list"]);
       assert.equal(result.exitCode, 0, result.stderr);
       assert.deepEqual(lines(result.stdout), expectedServices);
+    });
+
+    test("list without a credential is refused as Unauthenticated", async (t) => {
+      const grpcurl = await requireTool(t, "grpcurl");
+      if (grpcurl === undefined) {
+        return;
+      }
+      const result = await run(grpcurl, ["-plaintext", address(), "list"]);
+      assert.notEqual(result.exitCode, 0);
+      assert.equal(result.stdout, "");
+      assert.match(result.stderr, /Unauthenticated/);
     });
 
     test("describe sherpa.v1.TaskService prints its methods with their messages", async (t) => {
@@ -112,6 +136,7 @@ describe("schemas come from the server's reflection, not from local protos", () 
       }
       const result = await run(grpcurl, [
         "-plaintext",
+        ...adminHeader(),
         address(),
         "describe",
         "sherpa.v1.TaskService",
@@ -132,6 +157,7 @@ describe("schemas come from the server's reflection, not from local protos", () 
       }
       const submit = await run(grpcurl, [
         "-plaintext",
+        ...adminHeader(),
         "-d",
         JSON.stringify({ argv: ["python", "train.py"], gpu_count: 2 }),
         address(),
@@ -143,6 +169,7 @@ describe("schemas come from the server's reflection, not from local protos", () 
 
       const get = await run(grpcurl, [
         "-plaintext",
+        ...adminHeader(),
         "-d",
         JSON.stringify({ id: submitted.id }),
         address(),
@@ -161,7 +188,9 @@ describe("schemas come from the server's reflection, not from local protos", () 
       /^grpc_server_in_flight_requests\{[^}]*grpc_method="ServerReflectionInfo"\} (\d+)$/m;
     let metrics = "";
     for (const deadline = Date.now() + 2000; Date.now() < deadline; ) {
-      metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
+      const response = await fetch(`${server.baseUrl}/metrics`, { headers: server.adminHeaders });
+      assert.equal(response.status, 200);
+      metrics = await response.text();
       if (inFlight.exec(metrics)?.[1] === "0") {
         return;
       }

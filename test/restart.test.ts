@@ -23,7 +23,9 @@ async function withServer(dataDir: string, use: (client: SherpaClient) => Promis
   const server = await startServer({ dataDir });
   let exitCode: number | null;
   try {
-    await use(createSherpaClient({ baseUrl: server.baseUrl, timeoutMs: 5000 }));
+    await use(
+      createSherpaClient({ baseUrl: server.baseUrl, token: server.adminToken, timeoutMs: 5000 }),
+    );
   } finally {
     exitCode = await server.stop();
   }

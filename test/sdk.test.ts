@@ -16,7 +16,12 @@ describe("the SDK against one server port", () => {
     for (const protocol of protocols) {
       clients.set(
         protocol,
-        createSherpaClient({ baseUrl: server.baseUrl, protocol, timeoutMs: 5000 }),
+        createSherpaClient({
+          baseUrl: server.baseUrl,
+          protocol,
+          token: server.adminToken,
+          timeoutMs: 5000,
+        }),
       );
     }
   });

@@ -59,7 +59,11 @@ function startSlowSubmit(t: TestContext, server: StartedServer) {
   const request = http.request(`${server.baseUrl}/sherpa.v1.TaskService/SubmitTask`, {
     method: "POST",
     agent,
-    headers: { "content-type": "application/json", "content-length": String(body.length) },
+    headers: {
+      ...server.adminHeaders,
+      "content-type": "application/json",
+      "content-length": String(body.length),
+    },
   });
   const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
     request.once("error", reject);

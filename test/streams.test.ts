@@ -28,7 +28,11 @@ describe("following tasks while they run", () => {
         SHERPA_NODE_NAME: "streams-node",
       },
     });
-    client = createSherpaClient({ baseUrl: server.baseUrl, timeoutMs: 15_000 });
+    client = createSherpaClient({
+      baseUrl: server.baseUrl,
+      token: server.adminToken,
+      timeoutMs: 15_000,
+    });
     webSocketUrl = server.baseUrl.replace(/^http/, "ws");
     await pollUntil(
       () => client.nodes.listNodes({}),
@@ -49,14 +53,19 @@ describe("following tasks while they run", () => {
   }
 
   async function open(path: string): Promise<OpenWebSocket> {
-    const socket = await openWebSocket(`${webSocketUrl}${path}`);
+    const socket = await openWebSocket(`${webSocketUrl}${path}`, { token: server.adminToken });
     openSockets.push(socket);
     return socket;
   }
 
   for (const protocol of ["connect", "grpc", "grpc-web"] as const satisfies SherpaProtocol[]) {
     test(`StreamTaskLogs over ${protocol} delivers lines while the task still prints`, async () => {
-      const follower = createSherpaClient({ baseUrl: server.baseUrl, protocol, timeoutMs: 15_000 });
+      const follower = createSherpaClient({
+        baseUrl: server.baseUrl,
+        protocol,
+        token: server.adminToken,
+        timeoutMs: 15_000,
+      });
       const submitted = await submit();
 
       const received: { offset: bigint; text: string; receivedAt: number }[] = [];

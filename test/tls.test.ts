@@ -70,6 +70,8 @@ function curlListQueues(server: StartedServer, tlsArgs: string[], httpVersionFla
     ...tlsArgs,
     httpVersionFlag,
     "--header",
+    `authorization: Bearer ${server.adminToken}`,
+    "--header",
     "content-type: application/json",
     "--data",
     "{}",
@@ -85,6 +87,7 @@ async function listQueueNames(
   const client = createSherpaClient({
     baseUrl: server.baseUrl,
     protocol,
+    token: server.adminToken,
     timeoutMs: 5000,
     nodeOptions: tls,
   });
@@ -92,8 +95,10 @@ async function listQueueNames(
   return queues.map((queue) => queue.name);
 }
 
+/** Runs grpcurl with the admin token, which reflection needs as well as the calls. */
 function grpcurl(grpcurlBin: string, server: StartedServer, tlsArgs: string[], rest: string[]) {
-  return run(grpcurlBin, [...tlsArgs, `localhost:${server.port}`, ...rest]);
+  const credential = ["-H", `authorization: Bearer ${server.adminToken}`];
+  return run(grpcurlBin, [...tlsArgs, ...credential, `localhost:${server.port}`, ...rest]);
 }
 
 test("TLS: every client reaches the API over HTTPS with the development CA", async (t) => {

@@ -21,7 +21,7 @@ describe("a WebSocket client that reads too slowly", () => {
   });
 
   test("is closed with 4429 once the buffer limit is reached, instead of growing server memory", async () => {
-    const client = createSherpaClient({ baseUrl: server.baseUrl });
+    const client = createSherpaClient({ baseUrl: server.baseUrl, token: server.adminToken });
     // About 40 MB of output: far more than the socket buffers of both ends hold.
     const { task } = await client.tasks.submitTask({
       argv: [
@@ -33,7 +33,9 @@ describe("a WebSocket client that reads too slowly", () => {
     const id = task?.id ?? "";
     await waitForTaskEnd(client, id, 30_000);
 
-    const socket = new WebSocket(`${server.baseUrl.replace(/^http/, "ws")}/v1/tasks/${id}/logs`);
+    const socket = new WebSocket(`${server.baseUrl.replace(/^http/, "ws")}/v1/tasks/${id}/logs`, {
+      headers: server.adminHeaders,
+    });
     socket.on("error", () => {});
     await new Promise((resolve) => socket.once("upgrade", resolve));
     // Stop reading: the server's writes pile up behind a full TCP window.

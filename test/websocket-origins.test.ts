@@ -10,10 +10,17 @@ type UpgradeOutcome =
   | { opened: true; closeCode: number }
   | { opened: false; status: number; body: string };
 
-/** Opens a WebSocket with `origin` (none when undefined) and reports how the upgrade went. */
-function tryUpgrade(url: string, origin: string | undefined) {
+/**
+ * Opens a WebSocket with `origin` (none when undefined) and the credential in
+ * `headers`, and reports how the upgrade went.
+ */
+function tryUpgrade(url: string, origin: string | undefined, headers: Record<string, string>) {
   return new Promise<UpgradeOutcome>((resolve, reject) => {
-    const socket = new WebSocket(url, { handshakeTimeout: 5000, ...(origin ? { origin } : {}) });
+    const socket = new WebSocket(url, {
+      handshakeTimeout: 5000,
+      headers,
+      ...(origin ? { origin } : {}),
+    });
     socket.once("unexpected-response", (_request, response) => {
       let body = "";
       response.setEncoding("utf8");
@@ -41,22 +48,32 @@ describe("WebSocket origins", () => {
   after(() => server.stop());
 
   test("a tool that sends no Origin gets the socket (an unknown task then closes it with 4404)", async () => {
-    assert.deepEqual(await tryUpgrade(wsUrl("/v1/tasks/no-such-task/logs"), undefined), {
-      opened: true,
-      closeCode: 4404,
-    });
+    assert.deepEqual(
+      await tryUpgrade(wsUrl("/v1/tasks/no-such-task/logs"), undefined, server.adminHeaders),
+      {
+        opened: true,
+        closeCode: 4404,
+      },
+    );
   });
 
   test("a page of an origin in SHERPA_CORS_ORIGINS gets the socket", async () => {
-    assert.deepEqual(await tryUpgrade(wsUrl("/v1/tasks/no-such-task/logs"), allowedOrigin), {
-      opened: true,
-      closeCode: 4404,
-    });
+    assert.deepEqual(
+      await tryUpgrade(wsUrl("/v1/tasks/no-such-task/logs"), allowedOrigin, server.adminHeaders),
+      {
+        opened: true,
+        closeCode: 4404,
+      },
+    );
   });
 
   for (const path of ["/v1/tasks/no-such-task/logs", "/v1/events"]) {
-    test(`a page of another origin is refused with 403 before ${path} opens`, async () => {
-      const outcome = await tryUpgrade(wsUrl(path), "http://elsewhere.example");
+    test(`a page of another origin is refused with 403 before ${path} opens, even with a token`, async () => {
+      const outcome = await tryUpgrade(
+        wsUrl(path),
+        "http://elsewhere.example",
+        server.adminHeaders,
+      );
       assert.equal(outcome.opened, false);
       assert.equal(outcome.opened === false && outcome.status, 403);
       const body = outcome.opened === false ? JSON.parse(outcome.body) : {};

@@ -30,12 +30,25 @@ export interface OpenWebSocket {
   terminate(): Promise<WebSocketClose>;
 }
 
+/** Options of {@link openWebSocket}. */
+export interface OpenWebSocketOptions {
+  /**
+   * Sent as `authorization: Bearer <token>` with the upgrade, the way a
+   * non-browser client authenticates; no credential unless set.
+   */
+  token?: string;
+}
+
 /**
  * Opens a WebSocket to `url` (ws://...) and resolves once it is open; rejects
  * when the server refuses the upgrade or does not answer within 5 s.
  */
-export async function openWebSocket(url: string): Promise<OpenWebSocket> {
-  const socket = new WebSocket(url, { handshakeTimeout: 5000 });
+export async function openWebSocket(
+  url: string,
+  options: OpenWebSocketOptions = {},
+): Promise<OpenWebSocket> {
+  const headers = options.token === undefined ? {} : { authorization: `Bearer ${options.token}` };
+  const socket = new WebSocket(url, { handshakeTimeout: 5000, headers });
   const frames: ReceivedFrame[] = [];
   const listeners = new Set<() => void>();
   socket.on("message", (data) => {

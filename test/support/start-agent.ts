@@ -17,6 +17,11 @@ export interface StartAgentOptions {
   gpus: string;
   /** Labels of the node. */
   labels?: Record<string, string>;
+  /**
+   * The join token the agent enrolls its node with (see `createJoinToken`).
+   * Unless set, the agent starts without one, so it cannot enroll.
+   */
+  joinToken?: string;
   /** Environment variables (`SHERPA_*` settings) set on top of the test's own. */
   env?: Record<string, string>;
 }
@@ -28,6 +33,8 @@ export interface StartedAgent {
   pid: number;
   /** The agent's work directory, a fresh temporary one that `stop()` removes. */
   workDir: string;
+  /** Where the agent keeps its node credential once enrolled: `<workDir>/state`. */
+  stateDir: string;
   /** Everything the agent wrote to stdout and stderr so far, for failure messages. */
   output(): string;
   /** Sends a signal to the agent, for example SIGKILL to lose the node. */
@@ -52,6 +59,7 @@ const missingNvidiaSmi = "sherpa-test-no-nvidia-smi";
  */
 export async function startAgent(options: StartAgentOptions): Promise<StartedAgent> {
   const workDir = await mkdtemp(join(tmpdir(), "sherpa-agent-"));
+  const stateDir = join(workDir, "state");
   const labels = Object.entries(options.labels ?? {})
     .map(([key, value]) => `${key}=${value}`)
     .join(",");
@@ -67,10 +75,13 @@ export async function startAgent(options: StartAgentOptions): Promise<StartedAge
       options.gpus,
       "--work-dir",
       workDir,
+      "--state-dir",
+      stateDir,
       // A program that does not exist: the agent then serves the simulated GPUs.
       "--nvidia-smi",
       missingNvidiaSmi,
       ...(labels === "" ? [] : ["--labels", labels]),
+      ...(options.joinToken === undefined ? [] : ["--join-token", options.joinToken]),
     ],
     { cwd: repoRoot, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -99,6 +110,7 @@ export async function startAgent(options: StartAgentOptions): Promise<StartedAge
     nodeName: options.nodeName,
     pid: child.pid ?? 0,
     workDir,
+    stateDir,
     output: () => output,
     kill: (signal) => child.kill(signal),
     exited,
