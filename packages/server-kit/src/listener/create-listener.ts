@@ -15,19 +15,34 @@ export interface ListenerTlsOptions {
   clientCa?: string | Buffer | undefined;
 }
 
-/** Options of {@link createListener}. */
+/** Options of {@link createListener}; every one has a finite default. */
 export interface ListenerOptions {
-  /** Serve TLS with ALPN h2 and http/1.1 instead of cleartext HTTP/1.1 + h2c. */
+  /**
+   * Serve TLS with ALPN h2 and http/1.1 instead of cleartext HTTP/1.1 + h2c.
+   * Cleartext unless set.
+   */
   tls?: ListenerTlsOptions | undefined;
-  /** Most concurrent HTTP/2 streams one client connection may open. */
+  /** Most concurrent HTTP/2 streams one client connection may open; 100 unless set. */
   maxConcurrentStreams?: number;
-  /** A new connection that has not shown its protocol (or finished TLS) within this time is closed. */
+  /**
+   * A new connection that has not shown its protocol (or finished TLS) within
+   * this time is closed; 10 000 ms unless set.
+   */
   firstBytesTimeoutMs?: number;
-  /** An HTTP/1.1 request whose headers take longer than this to arrive gets 408 and is closed. */
+  /**
+   * An HTTP/1.1 request whose headers take longer than this to arrive gets 408
+   * and is closed; 10 000 ms unless set.
+   */
   headersTimeoutMs?: number;
-  /** An HTTP/1.1 request that takes longer than this to arrive completely gets 408. 0 disables. */
+  /**
+   * An HTTP/1.1 request that takes longer than this to arrive completely gets
+   * 408; 0 disables. 300 000 ms unless set.
+   */
   requestTimeoutMs?: number;
-  /** An HTTP/2 session or HTTP/1.1 keep-alive connection idle this long is closed. */
+  /**
+   * An HTTP/2 session or HTTP/1.1 keep-alive connection idle this long is
+   * closed; 60 000 ms unless set.
+   */
   idleTimeoutMs?: number;
 }
 
