@@ -7,6 +7,7 @@ import type { AuditLog } from "./audit-log.js";
 import type { Principal } from "./principal.js";
 import { principalKey } from "./principal-context.js";
 import type { RpcPolicy } from "./rpc-policies.js";
+import { parseToken } from "./secret-token.js";
 
 /** What {@link createAuthorizationInterceptor} needs. */
 export interface AuthorizationDeps {
@@ -54,7 +55,11 @@ export function createAuthorizationInterceptor(deps: AuthorizationDeps): Interce
       if (audited) {
         audit(undefined, "");
       }
-      return response;
+      if (!response.stream) {
+        return response;
+      }
+      const onRefused = (error: ConnectError) => audit(error.code, error.rawMessage);
+      return { ...response, message: whileUsable(response.message, principal, onRefused) };
     } catch (caught) {
       const error = ConnectError.from(caught);
       if (audited || error.code === Code.PermissionDenied) {
@@ -63,6 +68,32 @@ export function createAuthorizationInterceptor(deps: AuthorizationDeps): Interce
       throw caught;
     }
   };
+}
+
+/**
+ * The messages of a response stream, each sent only while the caller's
+ * credential is still usable, so that a revoked token or an expired JWT gets
+ * nothing more on the streams it opened. A refusal raised while streaming (a
+ * handler's queue-grant or node check, or the lapsed credential) is audited
+ * like one raised before the first message.
+ */
+async function* whileUsable<T>(
+  messages: AsyncIterable<T>,
+  principal: Principal | undefined,
+  onRefused: (error: ConnectError) => void,
+): AsyncIterable<T> {
+  try {
+    for await (const message of messages) {
+      await principal?.checkStillUsable?.();
+      yield message;
+    }
+  } catch (caught) {
+    const error = ConnectError.from(caught);
+    if (error.code === Code.PermissionDenied || error.code === Code.Unauthenticated) {
+      onRefused(error);
+    }
+    throw caught;
+  }
 }
 
 function refusalOf(
@@ -107,7 +138,8 @@ function auditTarget(message: object): Record<string, string> {
   for (const field of targetFields) {
     const value = fields[field];
     if (typeof value === "string" && value !== "") {
-      target[field] = value;
+      // RevokeToken takes a whole pasted token as its ID: log only the public part.
+      target[field] = parseToken(value)?.id ?? value;
     } else if (typeof value === "object" && value !== null && "name" in value) {
       target[field] = String((value as { name: unknown }).name);
     }

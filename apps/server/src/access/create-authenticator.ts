@@ -48,7 +48,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
           );
         }
         checkUsable(credential, deps.now());
-        return principalOf(credential);
+        return { ...principalOf(credential), checkStillUsable: () => recheck(deps, parsed.id) };
       }
       if (jwtPattern.test(bearer)) {
         if (deps.jwt === undefined) {
@@ -57,9 +57,10 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
             "JWTs are not accepted: this server has no OIDC issuer configured (SHERPA_OIDC_ISSUER)",
           );
         }
-        return deps.jwt.verify(bearer).catch((error: unknown) => {
+        const principal = await deps.jwt.verify(bearer).catch((error: unknown) => {
           throw withJwtReason(ConnectError.from(error));
         });
+        return { ...principal, checkStillUsable: async () => checkJwtUnexpired(principal, deps) };
       }
       throw unauthenticated(
         "CREDENTIAL_MALFORMED",
@@ -82,6 +83,24 @@ function checkUsable(credential: Credential, now: Date) {
     throw unauthenticated(
       "TOKEN_EXPIRED",
       `the token expired at ${credential.expireTime.toISOString()}`,
+    );
+  }
+}
+
+/** Reads a credential again: it may have been revoked, or have expired, since it was checked. */
+async function recheck(deps: AuthenticatorDeps, id: string): Promise<void> {
+  const credential = await deps.credentials.findCredential(id);
+  if (credential === undefined) {
+    throw unauthenticated("TOKEN_INVALID", "the token no longer exists");
+  }
+  checkUsable(credential, deps.now());
+}
+
+function checkJwtUnexpired(principal: Principal, deps: AuthenticatorDeps): void {
+  if (principal.expireTime !== undefined && principal.expireTime <= deps.now()) {
+    throw unauthenticated(
+      "JWT_INVALID",
+      `the bearer JWT expired at ${principal.expireTime.toISOString()}; get a new one from the issuer`,
     );
   }
 }

@@ -25,6 +25,13 @@ export interface Principal {
   permissions: ReadonlySet<Permission>;
   /** When the credential stops being valid; undefined for never. */
   expireTime: Date | undefined;
+  /**
+   * Rejects with Unauthenticated once the credential is no longer usable
+   * (revoked or expired since the call began). Streams check it before each
+   * message they send, so that revoking a token ends the streams it opened.
+   * Undefined for a principal that cannot lapse, such as the embedded agent.
+   */
+  checkStillUsable?: () => Promise<void>;
 }
 
 /** Fields of a principal besides its permissions, which follow from kind and role. */
