@@ -881,6 +881,34 @@ describe("access control, as an attacker would probe it", () => {
     }
   });
 
+  test("a revoked token's open /v1/events WebSocket closes with 4401, sending nothing more", {
+    timeout: 15_000,
+  }, async () => {
+    const watcher = await tokenClient("revoked-socket-watcher", Role.ADMIN);
+    const { task } = await admin.tasks.submitTask({
+      argv: ["true"],
+      env: { SECRET: newEnvValue() },
+    });
+    assert.ok(task);
+    const socket = new WebSocket(
+      `${server.baseUrl.replace(/^http/, "ws")}/v1/events?task_id=${task.id}&include_current=true`,
+      ["sherpa.v1", `bearer.${watcher.secret}`],
+    );
+    const frames: { task?: { state?: string } }[] = [];
+    const firstFrame = new Promise<void>((resolve) => socket.once("message", () => resolve()));
+    socket.on("message", (data) => frames.push(JSON.parse(String(data))));
+    const closed = new Promise<number>((resolve) => socket.once("close", (code) => resolve(code)));
+    await firstFrame;
+    await accessOf(admin).revokeToken({ id: watcher.id });
+    await admin.tasks.cancelTask({ id: task.id });
+    assert.equal(await closed, 4401);
+    assert.deepEqual(
+      frames.map((frame) => frame.task?.state),
+      ["TASK_STATE_PENDING"],
+      "the cancellation after the revocation was not sent",
+    );
+  });
+
   test("the audit log and admin token file are mode 0600; no log holds a token secret or an env value", async () => {
     // A few more calls that would tempt a careless log: a refused call with a
     // fresh token, a submit with an env value, a refused bad bearer.

@@ -23,6 +23,8 @@ export const webSocketCloseCodes = {
   badRequest: 4400,
   /** The caller may not see this task (a queue it has no grant for). */
   forbidden: 4403,
+  /** The credential was revoked or expired while the socket was open. */
+  unauthenticated: 4401,
   notFound: 4404,
   /** The client read so slowly that more than the buffer limit was waiting for it. */
   tooSlow: 4429,
@@ -75,17 +77,17 @@ export function registerWebSocketRoutes(app: FastifyInstance, deps: WebSocketRou
       }
       const follow = single(request.query.follow) !== "false";
       const principal = request.principal as Principal;
-      stream(socket, deps, async (signal, send) => {
+      stream(socket, deps, principal, async (signal, send) => {
         checkCanSeeTask(principal, await deps.tasks.getTask(request.params.id));
         const batches = followTaskLogs(deps, { taskId: request.params.id, offset, follow, signal });
         for await (const lines of batches) {
-          send({
+          await send({
             type: "lines",
             lines: lines.map((line) => toJson(LogLineSchema, toLogLineMessage(line))),
           });
         }
         const task = await deps.tasks.getTask(request.params.id);
-        send({ type: "end", task: taskJsonFor(principal, task) });
+        await send({ type: "end", task: taskJsonFor(principal, task) });
       });
     },
   );
@@ -103,7 +105,7 @@ export function registerWebSocketRoutes(app: FastifyInstance, deps: WebSocketRou
         return;
       }
       const principal = request.principal as Principal;
-      stream(socket, deps, async (signal, send) => {
+      stream(socket, deps, principal, async (signal, send) => {
         const events = watchTaskEvents(deps, {
           queue: single(request.query.queue) ?? "",
           taskIds: list(request.query.task_id),
@@ -115,7 +117,7 @@ export function registerWebSocketRoutes(app: FastifyInstance, deps: WebSocketRou
           onOverflow: () => new TooSlowError(),
         });
         for await (const event of events) {
-          send({
+          await send({
             type: "task",
             current: event.current,
             task: taskJsonFor(principal, event.task),
@@ -133,17 +135,20 @@ function taskJsonFor(principal: Principal, task: Task) {
 }
 
 /**
- * Runs `produce` for as long as the socket is open, sending JSON frames, and
- * closes the socket with the code matching how production ended.
+ * Runs `produce` for as long as the socket is open, sending JSON frames while
+ * the caller's credential is still usable (a revoked token gets nothing more),
+ * and closes the socket with the code matching how production ended.
  */
 function stream(
   socket: WebSocket,
   deps: WebSocketRoutesDeps,
-  produce: (signal: AbortSignal, send: (frame: object) => void) => Promise<void>,
+  principal: Principal,
+  produce: (signal: AbortSignal, send: (frame: object) => Promise<void>) => Promise<void>,
 ) {
   const controller = new AbortController();
   socket.on("close", () => controller.abort());
-  const send = (frame: object) => {
+  const send = async (frame: object) => {
+    await principal.checkStillUsable?.();
     if (socket.bufferedAmount > deps.bufferLimitBytes) {
       throw new TooSlowError();
     }
@@ -159,6 +164,8 @@ function stream(
         socket.close(webSocketCloseCodes.tooSlow, "client too slow: buffer limit reached");
       } else if (error instanceof DomainError && error.kind === "not-found") {
         socket.close(webSocketCloseCodes.notFound, error.message);
+      } else if (error instanceof ConnectError && error.code === Code.Unauthenticated) {
+        socket.close(webSocketCloseCodes.unauthenticated, error.rawMessage.slice(0, 120));
       } else if (error instanceof ConnectError && error.code === Code.PermissionDenied) {
         socket.close(webSocketCloseCodes.forbidden, error.rawMessage.slice(0, 120));
       } else if (error instanceof DomainError || error instanceof ConnectError) {
