@@ -40,12 +40,19 @@ async function rateLimitedTotal(
   labels: Record<string, string>,
   curlOptions: string[] = [],
 ): Promise<number> {
-  const response = await curl([
-    ...curlOptions,
-    "-H",
-    `authorization: Bearer ${server.adminToken}`,
-    `${server.baseUrl}/metrics`,
-  ]);
+  const scrape = () =>
+    curl([
+      ...curlOptions,
+      "-H",
+      `authorization: Bearer ${server.adminToken}`,
+      `${server.baseUrl}/metrics`,
+    ]);
+  let response = await scrape();
+  // /metrics counts against the admin's own bucket too: wait as the 429 says, once per second.
+  for (let attempt = 0; attempt < 30 && response.status === 429; attempt += 1) {
+    await sleep(1000);
+    response = await scrape();
+  }
   assert.equal(response.status, 200, response.body);
   return sampleValue(parseMetrics(response.body), "sherpa_rate_limited_total", labels) ?? 0;
 }
@@ -102,6 +109,31 @@ describe("the per-principal rate limit", () => {
     }
     assert.fail("100 calls in a row were all served");
   };
+
+  test("plain routes share the principal's budget: /metrics past the burst is 429 with Retry-After", async () => {
+    const { secret } = await asAdmin(() =>
+      createTokenClient(admin, server.baseUrl, { name: "scraper", role: Role.VIEWER }),
+    );
+    const statuses: number[] = [];
+    let limited: { status: number; headers: string } | undefined;
+    for (let call = 0; call < 20 && limited === undefined; call += 1) {
+      const response = await curl([
+        "-D",
+        "-",
+        "-H",
+        `authorization: Bearer ${secret}`,
+        `${server.baseUrl}/metrics`,
+      ]);
+      statuses.push(response.status);
+      if (response.status === 429) {
+        limited = { status: response.status, headers: response.body };
+      }
+    }
+    assert.deepEqual(statuses.slice(0, burst), Array(burst).fill(200));
+    assert.ok(limited, `never limited: ${statuses.join(",")}`);
+    assert.match(limited.headers, /^retry-after: [1-9]\d*\r?$/im);
+    assert.match(limited.headers, /"code":"resource_exhausted"/);
+  });
 
   for (const protocol of protocols) {
     test(`${protocol}: past the burst, ResourceExhausted with RetryInfo; after its delay, served again`, async () => {

@@ -136,14 +136,17 @@ export async function buildServer(
 
   const domainErrors = createDomainErrorInterceptor(app.log);
   const authorization = createAuthorizationInterceptor({ policies: rpcPolicies, audit });
-  const rateLimit = createRateLimitInterceptor({
+  const routeAccess = {
+    audit,
     limiter: createRateLimiter({
       ratePerSecond: config.rateLimitPerSecond,
       burst: config.rateLimitBurst,
       now: () => now().getTime(),
     }),
-    onLimited: (kind) => accessMetrics.rateLimited.inc({ reason: "rate", principal_kind: kind }),
-  });
+    onLimited: (kind: string) =>
+      accessMetrics.rateLimited.inc({ reason: "rate", principal_kind: kind }),
+  };
+  const rateLimit = createRateLimitInterceptor(routeAccess);
   const embeddedAgent = config.embeddedAgent
     ? await createEmbeddedAgent(config, {
         routes: controlPlane.routes,
@@ -209,7 +212,7 @@ export async function buildServer(
     bufferLimitBytes: config.webSocketBufferBytes,
     allowedOrigins: config.corsOrigins,
     logger: app.log,
-    audit,
+    routeAccess,
   });
   const observed = observedRpcOptions(app, createGrpcServerMetrics(registry));
   await app.register(fastifyConnectPlugin, {
@@ -234,7 +237,7 @@ export async function buildServer(
       () => "storage unreachable",
     );
   });
-  registerMetricsRoute(app, registry, requirePermission("metrics.read", audit));
+  registerMetricsRoute(app, registry, requirePermission("metrics.read", routeAccess));
   registerUnknownRouteHandler(app);
   const metricsApp = config.metricsAddr === "" ? undefined : Fastify({ logger: false });
   if (metricsApp !== undefined) {

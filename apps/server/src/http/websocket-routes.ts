@@ -4,7 +4,6 @@ import type {} from "@fastify/websocket";
 import { LogLineSchema, TaskSchema } from "@sherpa/proto";
 import type { FastifyInstance } from "fastify";
 import type { WebSocket } from "ws";
-import type { AuditLog } from "../access/audit-log.js";
 import type { Principal } from "../access/principal.js";
 import { canSeeEnvValues, checkCanSeeTask, visibleQueues } from "../access/task-access.js";
 import { DomainError } from "../domain/errors.js";
@@ -16,7 +15,7 @@ import { toLogLineMessage, toTaskMessage } from "../services/task-message.js";
 import type { TaskLogStore } from "../storage/task-log-store.js";
 import type { TaskStore } from "../storage/task-store.js";
 import { rejectForeignOrigins } from "./reject-foreign-origins.js";
-import { requirePermission } from "./require-permission.js";
+import { type RoutePermissionDeps, requirePermission } from "./require-permission.js";
 
 /** Close codes of Sherpa's WebSockets, besides 1000 (done) and 1001 (server shutting down). */
 export const webSocketCloseCodes = {
@@ -41,7 +40,8 @@ export interface WebSocketRoutesDeps {
   /** Web page origins that may open these WebSockets (SHERPA_CORS_ORIGINS); `*` allows any. */
   allowedOrigins: readonly string[];
   logger: { error(details: object, message: string): void };
-  audit: AuditLog;
+  /** Audit log and rate limiter of the upgrade requests. */
+  routeAccess: RoutePermissionDeps;
 }
 
 const taskStates: Record<string, TaskState> = {
@@ -64,7 +64,7 @@ const taskStates: Record<string, TaskState> = {
 export function registerWebSocketRoutes(app: FastifyInstance, deps: WebSocketRoutesDeps): void {
   const preValidation = [
     rejectForeignOrigins(deps.allowedOrigins),
-    requirePermission("tasks.read", deps.audit),
+    requirePermission("tasks.read", deps.routeAccess),
   ];
   app.get<{ Params: { id: string }; Querystring: Record<string, string | string[]> }>(
     "/v1/tasks/:id/logs",
