@@ -1,17 +1,12 @@
 import type { ExpressionBuilder, Kysely, Selectable } from "kysely";
 import { notFound } from "../domain/errors.js";
 import type { Gpu, Node, NodeState } from "../domain/records.js";
-import { stringMapColumn, toJsonColumn } from "./json-columns.js";
+import { stringMapColumn } from "./json-columns.js";
 import { type Page, type PageRequest, toPage } from "./pagination.js";
 import type { Database, GpuTable, NodeTable } from "./schema.js";
+import { type NodeRegistration, writeNodeRegistration } from "./write-node-registration.js";
 
-/** What an agent reports when it registers its node. */
-export interface NodeRegistration {
-  name: string;
-  labels: Record<string, string>;
-  simulated: boolean;
-  gpus: Pick<Gpu, "uuid" | "index" | "model" | "memoryBytes">[];
-}
+export type { NodeRegistration } from "./write-node-registration.js";
 
 /** Filters of ListNodes. */
 export interface NodeFilter {
@@ -37,126 +32,13 @@ export interface NodeStore {
 /** Creates the node store over the database. */
 export function createNodeStore(db: Kysely<Database>, options: NodeStoreOptions): NodeStore {
   const cutoffOf = (now: Date) => now.getTime() - options.nodeOfflineAfterMs;
-
-  async function toNodes(rows: Selectable<NodeTable>[], now: Date): Promise<Node[]> {
-    if (rows.length === 0) {
-      return [];
-    }
-    const gpus = await db
-      .selectFrom("gpus")
-      .selectAll()
-      .where(
-        "node_name",
-        "in",
-        rows.map((row) => row.name),
-      )
-      .orderBy("gpu_index")
-      .execute();
-    return rows.map((row) =>
-      toNode(
-        row,
-        gpus.filter((gpu) => gpu.node_name === row.name),
-        cutoffOf(now),
-      ),
-    );
-  }
-
-  async function getNode(name: string, now: Date): Promise<Node> {
-    const row = await db
-      .selectFrom("nodes")
-      .selectAll()
-      .where("name", "=", name)
-      .executeTakeFirst();
-    const [node] = await toNodes(row === undefined ? [] : [row], now);
-    if (node === undefined) {
-      throw notFound("node", name);
-    }
-    return node;
-  }
-
   return {
     async registerNode(registration, now) {
-      await db.transaction().execute(async (tx) => {
-        const time = now.getTime();
-        await tx
-          .insertInto("nodes")
-          .values({
-            name: registration.name,
-            labels: toJsonColumn(registration.labels),
-            cordoned: 0,
-            simulated: registration.simulated ? 1 : 0,
-            last_heartbeat_time: time,
-            create_time: time,
-          })
-          .onConflict((oc) =>
-            oc.column("name").doUpdateSet({
-              labels: toJsonColumn(registration.labels),
-              simulated: registration.simulated ? 1 : 0,
-              last_heartbeat_time: time,
-            }),
-          )
-          .execute();
-        await tx.deleteFrom("node_labels").where("node_name", "=", registration.name).execute();
-        const labels = Object.entries(registration.labels);
-        if (labels.length > 0) {
-          await tx
-            .insertInto("node_labels")
-            .values(labels.map(([key, value]) => ({ node_name: registration.name, key, value })))
-            .execute();
-        }
-        for (const gpu of registration.gpus) {
-          await tx
-            .insertInto("gpus")
-            .values({
-              uuid: gpu.uuid,
-              node_name: registration.name,
-              gpu_index: gpu.index,
-              model: gpu.model,
-              memory_bytes: gpu.memoryBytes,
-              unhealthy: 0,
-              task_id: null,
-              utilization_percent: null,
-              memory_used_bytes: null,
-            })
-            .onConflict((oc) =>
-              oc.column("uuid").doUpdateSet({
-                node_name: registration.name,
-                gpu_index: gpu.index,
-                model: gpu.model,
-                memory_bytes: gpu.memoryBytes,
-              }),
-            )
-            .execute();
-        }
-      });
-      return getNode(registration.name, now);
+      await writeNodeRegistration(db, registration, now);
+      return getNode(db, registration.name, cutoffOf(now));
     },
-
-    getNode,
-
-    async listNodes({ pageSize, after }, filter, now) {
-      let query = selectNodeNamesWithLabels(db, filter.labels)
-        .selectAll()
-        .orderBy("name")
-        .limit(pageSize + 1);
-      if (after !== undefined) {
-        query = query.where("name", ">", after);
-      }
-      if (filter.states.length > 0) {
-        const cutoff = cutoffOf(now);
-        query = query.where((eb) =>
-          eb.or(filter.states.map((state) => nodeStateIs(eb, state, cutoff))),
-        );
-      }
-      const page = toPage(
-        await query.execute(),
-        pageSize,
-        (row) => row.name,
-        (row) => row,
-      );
-      return { ...page, items: await toNodes(page.items, now) };
-    },
-
+    getNode: (name, now) => getNode(db, name, cutoffOf(now)),
+    listNodes: (page, filter, now) => listNodes(db, page, filter, cutoffOf(now)),
     async setCordoned(name, cordoned, now) {
       const result = await db
         .updateTable("nodes")
@@ -166,9 +48,73 @@ export function createNodeStore(db: Kysely<Database>, options: NodeStoreOptions)
       if (result.numUpdatedRows === 0n) {
         throw notFound("node", name);
       }
-      return getNode(name, now);
+      return getNode(db, name, cutoffOf(now));
     },
   };
+}
+
+async function getNode(db: Kysely<Database>, name: string, cutoff: number): Promise<Node> {
+  const row = await db.selectFrom("nodes").selectAll().where("name", "=", name).executeTakeFirst();
+  const [node] = await withGpus(db, row === undefined ? [] : [row], cutoff);
+  if (node === undefined) {
+    throw notFound("node", name);
+  }
+  return node;
+}
+
+async function listNodes(
+  db: Kysely<Database>,
+  { pageSize, after }: PageRequest<string>,
+  filter: NodeFilter,
+  cutoff: number,
+): Promise<Page<Node>> {
+  let query = selectNodeNamesWithLabels(db, filter.labels)
+    .selectAll()
+    .orderBy("name")
+    .limit(pageSize + 1);
+  if (after !== undefined) {
+    query = query.where("name", ">", after);
+  }
+  if (filter.states.length > 0) {
+    query = query.where((eb) =>
+      eb.or(filter.states.map((state) => nodeStateIs(eb, state, cutoff))),
+    );
+  }
+  const page = toPage(
+    await query.execute(),
+    pageSize,
+    (row) => row.name,
+    (row) => row,
+  );
+  return { ...page, items: await withGpus(db, page.items, cutoff) };
+}
+
+/** Reads the GPUs of the nodes of `rows` and makes the nodes of both. */
+async function withGpus(
+  db: Kysely<Database>,
+  rows: Selectable<NodeTable>[],
+  cutoff: number,
+): Promise<Node[]> {
+  if (rows.length === 0) {
+    return [];
+  }
+  const gpus = await db
+    .selectFrom("gpus")
+    .selectAll()
+    .where(
+      "node_name",
+      "in",
+      rows.map((row) => row.name),
+    )
+    .orderBy("gpu_index")
+    .execute();
+  return rows.map((row) =>
+    toNode(
+      row,
+      gpus.filter((gpu) => gpu.node_name === row.name),
+      cutoff,
+    ),
+  );
 }
 
 /** Selects the nodes having every label of `labels` with the same value (all nodes for none). */
