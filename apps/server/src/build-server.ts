@@ -25,7 +25,7 @@ import { createAuthorizationInterceptor } from "./access/authorization-intercept
 import { bootstrapAdminToken } from "./access/bootstrap-admin-token.js";
 import { createAuthenticator } from "./access/create-authenticator.js";
 import { createOidcVerifier } from "./access/oidc-verifier.js";
-import { createPrincipal } from "./access/principal.js";
+import { createNodePrincipal } from "./access/principal.js";
 import { principalKey } from "./access/principal-context.js";
 import { createRateLimitInterceptor } from "./access/rate-limit-interceptor.js";
 import { createRateLimiter } from "./access/rate-limiter.js";
@@ -270,16 +270,7 @@ export async function buildServer(
 
 /** Makes the in-process agent's calls those of the embedded-agent principal of its node. */
 function actAsEmbeddedAgent(nodeName: string): Interceptor {
-  const principal = createPrincipal({
-    id: "embedded-agent",
-    kind: "embedded-agent",
-    subject: `node:${nodeName}`,
-    role: undefined,
-    queues: [],
-    nodeName,
-    labels: {},
-    expireTime: undefined,
-  });
+  const principal = createNodePrincipal("embedded-agent", "embedded-agent", nodeName);
   return (next) => (request) => {
     request.contextValues.set(principalKey, principal);
     return next(request);

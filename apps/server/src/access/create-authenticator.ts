@@ -2,7 +2,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { Credential } from "../domain/credential.js";
 import { type AccessReason, reasonedError, reasonOf } from "../services/reasoned-error.js";
 import type { CredentialStore } from "../storage/credential-store.js";
-import { createPrincipal, type Principal } from "./principal.js";
+import { createNodePrincipal, createPrincipal, type Principal } from "./principal.js";
 import { parseToken, secretMatches } from "./secret-token.js";
 
 /** Something that verifies bearer JWTs, such as the OIDC verifier. */
@@ -119,15 +119,13 @@ function principalOf(credential: Credential): Principal {
         labels: {},
       });
     case "node":
-      return createPrincipal({
-        ...common,
-        kind: "node",
-        subject: `node:${credential.name}`,
-        role: undefined,
-        queues: [],
-        nodeName: credential.name,
-        labels: credential.labels,
-      });
+      return createNodePrincipal(
+        credential.id,
+        "node",
+        credential.name,
+        credential.labels,
+        credential.expireTime,
+      );
     case "join":
       return createPrincipal({
         ...common,

@@ -42,6 +42,26 @@ export function createPrincipal(fields: PrincipalFields): Principal {
   return { ...fields, permissions: permissionsOf(fields.kind, fields.role) };
 }
 
+/** The principal of a node's agent: it acts only as that node. */
+export function createNodePrincipal(
+  id: string,
+  kind: "node" | "embedded-agent",
+  nodeName: string,
+  labels: Readonly<Record<string, string>> = {},
+  expireTime: Date | undefined = undefined,
+): Principal {
+  return createPrincipal({
+    id,
+    kind,
+    subject: `node:${nodeName}`,
+    role: undefined,
+    queues: [],
+    nodeName,
+    labels,
+    expireTime,
+  });
+}
+
 /** Whether the principal may see and act in a queue, by its queue grants. */
 export function canUseQueue(principal: Principal, queue: string): boolean {
   return principal.queues.length === 0 || principal.queues.includes(queue);

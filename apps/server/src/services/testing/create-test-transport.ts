@@ -16,7 +16,7 @@ import {
 import { requestIdKey } from "@sherpa/server-kit";
 import type { AuditEntry } from "../../access/audit-log.js";
 import { createAuthorizationInterceptor } from "../../access/authorization-interceptor.js";
-import { createPrincipal, type Principal } from "../../access/principal.js";
+import { createNodePrincipal, createPrincipal, type Principal } from "../../access/principal.js";
 import { principalKey } from "../../access/principal-context.js";
 import { rpcPolicies } from "../../access/rpc-policies.js";
 import { type AgentSessions, createAgentSessions } from "../../agents/agent-sessions.js";
@@ -97,16 +97,7 @@ export function testUser(
 
 /** The agent principal of a node. */
 export function testNode(nodeName: string): Principal {
-  return createPrincipal({
-    id: `test-node-${nodeName}`,
-    kind: "node",
-    subject: `node:${nodeName}`,
-    role: undefined,
-    queues: [],
-    nodeName,
-    labels: {},
-    expireTime: undefined,
-  });
+  return createNodePrincipal(`test-node-${nodeName}`, "node", nodeName);
 }
 
 const principalHeader = "x-test-principal";
