@@ -1,14 +1,13 @@
-import { setTimeout as sleep } from "node:timers/promises";
-import { Code, type ConnectError } from "@connectrpc/connect";
+import type { ConnectError } from "@connectrpc/connect";
 import type { SherpaServiceClients } from "@sherpa/sdk";
 import { type AgentLogger, silentLogger } from "../agent-logger.js";
 import type { GpuInfo } from "../gpu/gpu-info.js";
 import { waitAtMost } from "../wait-at-most.js";
-import { type AgentSession, openAgentSession } from "./agent-session.js";
-import { createAgentTasks } from "./agent-tasks.js";
-import { isServerRefusal } from "./is-server-refusal.js";
+import { type AgentTasks, createAgentTasks } from "./agent-tasks.js";
+import { createHeartbeatGpuMeasure } from "./create-heartbeat-gpu-measure.js";
 import { createReconnectBackoff, type ReconnectBackoffOptions } from "./reconnect-backoff.js";
-import { createTaskStatusOutbox } from "./task-status-outbox.js";
+import { type AgentSessions, runAgentSessions } from "./run-agent-sessions.js";
+import { createTaskStatusOutbox, type TaskStatusOutbox } from "./task-status-outbox.js";
 
 /** Options of createAgent. */
 export interface AgentOptions {
@@ -81,113 +80,79 @@ export function createAgent(options: AgentOptions): Agent {
     logger,
     report: (status) => outbox.add(status),
   });
-  const backoff = createReconnectBackoff(options.reconnect);
   const stopped = new AbortController();
-  const closeTimeoutMs = options.sessionCloseTimeoutMs ?? 5_000;
-  let session: AgentSession | undefined;
-  let sessions: Promise<void> | undefined;
+  let sessions: AgentSessions | undefined;
   let stopping: Promise<void> | undefined;
-  let measureFailing = false;
-
-  const measureGpus = async (): Promise<GpuInfo[]> => {
-    if (options.simulated || options.measureGpus === undefined) {
-      return [];
-    }
-    try {
-      const gpus = await options.measureGpus();
-      measureFailing = false;
-      return gpus;
-    } catch (error) {
-      if (!measureFailing) {
-        logger.warn(
-          { err: (error as Error).message },
-          "cannot measure GPUs; heartbeats go without",
-        );
-      }
-      measureFailing = true;
-      return [];
-    }
-  };
-
-  const runSessions = async () => {
-    while (!stopped.signal.aborted) {
-      const current = openAgentSession({
-        clients: options.clients,
-        registration: {
-          nodeName: options.nodeName,
-          labels: options.labels ?? {},
-          gpus: options.gpus,
-          simulated: options.simulated,
-          // Tasks whose end is not reported yet still count as running here, so the
-          // server waits for their statuses instead of failing them.
-          runningTaskIds: [...new Set([...tasks.runningTaskIds(), ...outbox.endedTaskIds()])],
-        },
-        outbox,
-        measureGpus,
-        onAssignment: (assignment) => tasks.start(assignment),
-        onCancellation: (cancellation) => tasks.cancel(cancellation),
-        logger,
-      });
-      session = current;
-      const { registered, error } = await current.ended;
-      session = undefined;
-      if (stopped.signal.aborted) {
-        return;
-      }
-      if (error !== undefined && isServerRefusal(error)) {
-        logger.error(
-          { code: Code[error.code], err: error.rawMessage, runningTaskIds: tasks.runningTaskIds() },
-          "the server refused the agent's session; not reconnecting",
-        );
-        options.onRefused?.(error);
-        return;
-      }
-      if (registered) {
-        backoff.reset();
-      }
-      const delayMs = backoff.nextDelayMs();
-      logger.warn(
-        { err: error?.message, delayMs, runningTaskIds: tasks.runningTaskIds() },
-        registered
-          ? "session with the server ended; reconnecting"
-          : "cannot reach the server; retrying",
-      );
-      await sleep(delayMs, undefined, { signal: stopped.signal }).catch(() => undefined);
-    }
-  };
-
-  const stop = async () => {
-    stopped.abort();
-    await tasks.stopAll("the node's agent is shutting down");
-    await waitAtMost(outbox.idle(), closeTimeoutMs);
-    const current = session;
-    if (current !== undefined) {
-      current.close();
-      const cut = setTimeout(() => current.abort(), closeTimeoutMs);
-      await current.ended;
-      clearTimeout(cut);
-    }
-    await sessions;
-    const unsent = outbox.pending();
-    if (unsent.length > 0) {
-      logger.warn(
-        { taskIds: unsent.map((report) => report.taskId) },
-        "stopped without reporting every task status to the server",
-      );
-    }
-    logger.info({}, "agent stopped");
-  };
-
   return {
     start() {
       if (stopping !== undefined) {
         throw new Error("createAgent: a stopped agent cannot start again");
       }
-      sessions ??= runSessions();
+      sessions ??= runAgentSessions({
+        clients: options.clients,
+        node: {
+          nodeName: options.nodeName,
+          labels: options.labels ?? {},
+          gpus: options.gpus,
+          simulated: options.simulated,
+        },
+        tasks,
+        outbox,
+        measureGpus: createHeartbeatGpuMeasure(options.simulated, options.measureGpus, logger),
+        backoff: createReconnectBackoff(options.reconnect),
+        logger,
+        stopped: stopped.signal,
+        onRefused: options.onRefused,
+      });
     },
     stop() {
-      stopping ??= stop();
+      stopping ??= stopAgent({
+        stopped,
+        tasks,
+        outbox,
+        sessions,
+        closeTimeoutMs: options.sessionCloseTimeoutMs ?? 5_000,
+        logger,
+      });
       return stopping;
     },
   };
+}
+
+/** What stopping an agent winds down. */
+interface StopAgentParts {
+  stopped: AbortController;
+  tasks: AgentTasks;
+  outbox: TaskStatusOutbox;
+  /** The session loop; undefined when the agent never started. */
+  sessions: AgentSessions | undefined;
+  closeTimeoutMs: number;
+  logger: AgentLogger;
+}
+
+/**
+ * Stops reconnecting, stops the tasks, gives their statuses time to be sent,
+ * then ends the session: cleanly, or cut after `closeTimeoutMs`.
+ */
+async function stopAgent(parts: StopAgentParts): Promise<void> {
+  const { tasks, outbox, sessions, closeTimeoutMs, logger } = parts;
+  parts.stopped.abort();
+  await tasks.stopAll("the node's agent is shutting down");
+  await waitAtMost(outbox.idle(), closeTimeoutMs);
+  const current = sessions?.current();
+  if (current !== undefined) {
+    current.close();
+    const cut = setTimeout(() => current.abort(), closeTimeoutMs);
+    await current.ended;
+    clearTimeout(cut);
+  }
+  await sessions?.ended;
+  const unsent = outbox.pending();
+  if (unsent.length > 0) {
+    logger.warn(
+      { taskIds: unsent.map((report) => report.taskId) },
+      "stopped without reporting every task status to the server",
+    );
+  }
+  logger.info({}, "agent stopped");
 }
