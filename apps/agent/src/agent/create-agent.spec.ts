@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
-import { Code, type ConnectError } from "@connectrpc/connect";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Code, ConnectError, createRouterTransport, type Interceptor } from "@connectrpc/connect";
 import { LogStream, type TaskAssignment, TaskState } from "@sherpa/proto";
+import { createSherpaServiceClients } from "@sherpa/sdk";
 import type { GpuInfo } from "../gpu/gpu-info.js";
 import { signalProcessGroup } from "../runner/process-group.js";
 import { createRecordingLogger } from "../testing/create-recording-logger.js";
@@ -27,6 +30,61 @@ function assignment(id: string, argv: string[], gpuIndices: number[] = []) {
     },
   };
 }
+
+/**
+ * Clients of the fake server that also record, on the server's side, each
+ * AgentSession call the agent made and the code it ended with ("ok" when the
+ * agent ended it).
+ */
+function recordSessionCalls(server: ReturnType<typeof createFakeAgentService>) {
+  const calls: (keyof typeof Code | "ok" | "open")[] = [];
+  const record: Interceptor = (next) => async (request) => {
+    if (request.method.name !== "AgentSession") {
+      return next(request);
+    }
+    const call = calls.push("open") - 1;
+    const ended = (error?: unknown) => {
+      calls[call] =
+        error === undefined ? "ok" : (Code[ConnectError.from(error).code] as keyof typeof Code);
+    };
+    try {
+      const response = await next(request);
+      if (!response.stream) {
+        return response;
+      }
+      return {
+        ...response,
+        message: (async function* () {
+          try {
+            yield* response.message;
+            ended();
+          } catch (error) {
+            ended(error);
+            throw error;
+          }
+        })(),
+      };
+    } catch (error) {
+      ended(error);
+      throw error;
+    }
+  };
+  const transport = createRouterTransport(server.routes, { router: { interceptors: [record] } });
+  return { calls, clients: createSherpaServiceClients(transport) };
+}
+
+/**
+ * A named pipe in `dir` that a task can block on (`read line < path`) until
+ * the test opens it, so the test decides when the task ends.
+ */
+function createGate(dir: string, name: string) {
+  const path = join(dir, name);
+  execFileSync("mkfifo", [path]);
+  return { path, open: () => writeFile(path, "go\n") };
+}
+
+/** Delays between reconnection attempts of the agents under test. */
+const reconnect = { initialDelayMs: 20, maxDelayMs: 100 };
 
 describe("createAgent", () => {
   let workDir: string;
@@ -55,7 +113,7 @@ describe("createAgent", () => {
       simulated: true,
       workDir,
       cancelGraceMs: 500,
-      reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
+      reconnect,
       logger: createRecordingLogger(),
       ...options,
     });
@@ -171,13 +229,17 @@ describe("createAgent", () => {
 
   it("keeps a task running across a lost session and registers again with it", async () => {
     const server = createFakeAgentService();
+    const gate = createGate(workDir, "survivor.gate");
     startAgent(server);
     await waitFor("registration", () => server.sessions.length === 1);
-    server.sessions[0]?.send(assignment("t-survivor", ["sh", "-c", "sleep 0.5; echo survived"]));
+    server.sessions[0]?.send(
+      assignment("t-survivor", ["sh", "-c", `read line < '${gate.path}'; echo survived`]),
+    );
     await waitFor("RUNNING", () => server.statuses("t-survivor").length === 1);
     server.sessions[0]?.fail();
     await waitFor("a second registration", () => server.registrations().length === 2);
     assert.deepEqual(server.registrations()[1]?.runningTaskIds, ["t-survivor"]);
+    await gate.open();
     await waitFor("the final status", () => server.statuses("t-survivor").length === 2);
     assert.equal(server.statuses("t-survivor")[1]?.state, TaskState.SUCCEEDED);
     assert.ok(server.events.some((event) => event.kind === "line" && event.text === "survived"));
@@ -185,13 +247,22 @@ describe("createAgent", () => {
 
   it("reports a task that ended while disconnected right after registering again", async () => {
     const server = createFakeAgentService();
-    startAgent(server);
+    const logger = createRecordingLogger();
+    const gate = createGate(workDir, "offline.gate");
+    startAgent(server, { logger });
     await waitFor("registration", () => server.sessions.length === 1);
-    server.sessions[0]?.send(assignment("t-offline", ["sh", "-c", "sleep 0.2; exit 5"]));
+    server.sessions[0]?.send(
+      assignment("t-offline", ["sh", "-c", `read line < '${gate.path}'; exit 5`]),
+    );
     await waitFor("RUNNING", () => server.statuses("t-offline").length === 1);
     server.behaviour.refuseSessions = true;
     server.sessions[0]?.fail();
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    const logged = (message: string) => logger.lines.some((line) => line.message === message);
+    await waitFor("the agent to see the session end", () =>
+      logged("session with the server ended; reconnecting"),
+    );
+    await gate.open();
+    await waitFor("the agent to see the task end", () => logged("task ended"));
     assert.equal(server.statuses("t-offline").length, 1, "a status arrived while disconnected");
     server.behaviour.refuseSessions = false;
     await waitFor("the final status", () => server.statuses("t-offline").length === 2);
@@ -208,17 +279,27 @@ describe("createAgent", () => {
 
   it("stops reconnecting, once, when the server refuses its credential, and keeps its tasks", async () => {
     const server = createFakeAgentService();
+    const sessionCalls = recordSessionCalls(server);
     const logger = createRecordingLogger();
     const refusals: ConnectError[] = [];
-    startAgent(server, { logger, onRefused: (error) => refusals.push(error) });
+    startAgent(server, {
+      clients: sessionCalls.clients,
+      logger,
+      onRefused: (error) => refusals.push(error),
+    });
     await waitFor("registration", () => server.sessions.length === 1);
     server.sessions[0]?.send(assignment("t-kept", ["sleep", "30"]));
     await waitFor("RUNNING", () => server.statuses("t-kept").length === 1);
     server.behaviour.revoked = true;
     server.sessions[0]?.fail();
     await waitFor("the refusal", () => refusals.length === 1);
-    // Long enough for several reconnection attempts (20 to 100 ms apart) had there been any.
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Room for several more attempts, had the agent gone on trying.
+    await sleep(reconnect.maxDelayMs * 4);
+    assert.deepEqual(
+      sessionCalls.calls,
+      ["Unavailable", "Unauthenticated"],
+      "the server did not see exactly one attempt after the session was lost, refused",
+    );
     assert.deepEqual(
       refusals.map((error) => error.code),
       [Code.Unauthenticated],
@@ -230,13 +311,18 @@ describe("createAgent", () => {
     );
     const fields = refused[0]?.fields as { runningTaskIds?: string[] } | undefined;
     assert.deepEqual(fields?.runningTaskIds, ["t-kept"]);
+    const started = logger.lines.find((line) => line.message === "task started");
+    const pid = (started?.fields as { pid?: number } | undefined)?.pid;
+    assert.ok(pid !== undefined);
+    assert.equal(signalProcessGroup(pid, 0), true, "the task was stopped by the refusal");
   });
 
   it("stops cleanly: cancels and reports running tasks, ends the session, leaves nothing behind", async () => {
     const timersBefore = process
       .getActiveResourcesInfo()
       .filter((kind) => kind === "Timeout").length;
-    const server = createFakeAgentService({ heartbeatIntervalMs: 20 });
+    const heartbeatIntervalMs = 20;
+    const server = createFakeAgentService({ heartbeatIntervalMs });
     const stoppable = startAgent(server);
     await waitFor("registration", () => server.sessions.length === 1);
     server.sessions[0]?.send(assignment("t-stop", ["sh", "-c", "sleep 30 & wait"]));
@@ -257,7 +343,8 @@ describe("createAgent", () => {
       ["client closed"],
     );
     const heartbeats = server.events.filter((event) => event.kind === "heartbeat").length;
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    // Several heartbeat intervals: time for heartbeats, had one still been due.
+    await sleep(heartbeatIntervalMs * 3);
     assert.equal(server.events.filter((event) => event.kind === "heartbeat").length, heartbeats);
     const timersAfter = process
       .getActiveResourcesInfo()
@@ -268,13 +355,19 @@ describe("createAgent", () => {
   it("stops while the server is unreachable without waiting for it", async () => {
     const server = createFakeAgentService();
     server.behaviour.refuseSessions = true;
+    const logger = createRecordingLogger();
+    const retryDelayMs = 60_000;
     const stoppable = startAgent(server, {
-      reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000 },
+      logger,
+      reconnect: { initialDelayMs: retryDelayMs, maxDelayMs: retryDelayMs },
     });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor("a failed attempt", () =>
+      logger.lines.some((line) => line.message === "cannot reach the server; retrying"),
+    );
     const startedAt = Date.now();
     await stoppable.stop();
-    assert.ok(Date.now() - startedAt < 1000);
+    // The next attempt is at least half the delay away (jitter); stop() must not wait for it.
+    assert.ok(Date.now() - startedAt < retryDelayMs / 2, "stop() waited for the next attempt");
   });
 });
 

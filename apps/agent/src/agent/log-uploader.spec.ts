@@ -1,24 +1,27 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { describe, it } from "node:test";
 import { LogStream } from "@sherpa/proto";
 import { createRecordingLogger } from "../testing/create-recording-logger.js";
+import { waitAtMost } from "../wait-at-most.js";
 import { createLogUploader, type UploadTaskLogsRequestInit } from "./log-uploader.js";
 
 /** A stand-in for the UploadTaskLogs call that records what it reads. */
-function createFakeUpload(options: { failAfterMessages?: number; readDelayMs?: number } = {}) {
+function createFakeUpload(options: { failAfterMessages?: number } = {}) {
   const messages: UploadTaskLogsRequestInit[] = [];
+  const received = new EventTarget();
   let calls = 0;
   let answered = false;
+  let readingPaused: Promise<void> | undefined;
   const upload = async (requests: AsyncIterable<UploadTaskLogsRequestInit>) => {
     calls++;
     for await (const request of requests) {
-      if (options.readDelayMs !== undefined) {
-        await new Promise((resolve) => setTimeout(resolve, options.readDelayMs));
-      }
       messages.push(request);
+      received.dispatchEvent(new Event("message"));
       if (messages.length === options.failAfterMessages) {
         throw new Error("server went away");
       }
+      await readingPaused;
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
     answered = true;
@@ -34,7 +37,35 @@ function createFakeUpload(options: { failAfterMessages?: number; readDelayMs?: n
       return answered;
     },
     texts: () => messages.flatMap((message) => message.lines?.map((line) => line.text) ?? []),
+    /** Resolves once the server has read `count` messages in all. */
+    async received(count: number): Promise<void> {
+      while (messages.length < count) {
+        await once(received, "message");
+      }
+    },
+    /** Stops reading after the current message, as a slow server does, until the returned resume(). */
+    pauseReading(): () => void {
+      let resume = () => {};
+      readingPaused = new Promise((resolve) => {
+        resume = () => {
+          readingPaused = undefined;
+          resolve();
+        };
+      });
+      return resume;
+    },
   };
+}
+
+/** Whether `promise` is still pending once everything already queued has run. */
+async function isPending(promise: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  const settle = () => {
+    settled = true;
+  };
+  promise.then(settle, settle);
+  await new Promise((resolve) => setImmediate(resolve));
+  return !settled;
 }
 
 describe("createLogUploader", () => {
@@ -64,14 +95,21 @@ describe("createLogUploader", () => {
 
   it("sends a lone line within the flush interval, before the task ends", async () => {
     const fake = createFakeUpload();
+    const flushIntervalMs = 50;
     const uploader = createLogUploader({
       taskId: "t-1",
       upload: fake.upload,
       logger: createRecordingLogger(),
-      flushIntervalMs: 50,
+      flushIntervalMs,
     });
     uploader.push("stdout", "epoch 1");
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    // A bound in flush intervals, so a line that is never sent fails the test instead of hanging it.
+    const limitMs = flushIntervalMs * 20;
+    assert.equal(
+      await waitAtMost(fake.received(1), limitMs),
+      true,
+      `the line was not sent within ${limitMs} ms`,
+    );
     assert.deepEqual(fake.texts(), ["epoch 1"]);
     await uploader.finish();
   });
@@ -94,8 +132,8 @@ describe("createLogUploader", () => {
     );
   });
 
-  it("makes the reader wait while the server is slow", async () => {
-    const fake = createFakeUpload({ readDelayMs: 100 });
+  it("makes the reader wait while the server is slow, and lets it go on once the server reads", async () => {
+    const fake = createFakeUpload();
     const uploader = createLogUploader({
       taskId: "t-1",
       upload: fake.upload,
@@ -103,11 +141,22 @@ describe("createLogUploader", () => {
       maxBatchLines: 1,
       maxPendingBatches: 1,
     });
-    const results = ["a", "b", "c", "d"].map((text) => uploader.push("stdout", text));
-    assert.ok(results.some((result) => result instanceof Promise));
-    await Promise.all(results);
+    const resume = fake.pauseReading();
+    await uploader.push("stdout", "a");
+    await fake.received(1);
+    // The server holds "a" and reads no further: "b" fills the one pending slot.
+    await uploader.push("stdout", "b");
+    const blocked = uploader.push("stdout", "c");
+    assert.ok(blocked instanceof Promise, "push() did not ask the reader to wait");
+    assert.equal(
+      await isPending(blocked),
+      true,
+      "push() let the reader go on while the server was stuck",
+    );
+    resume();
+    await blocked;
     await uploader.finish();
-    assert.deepEqual(fake.texts(), ["a", "b", "c", "d"]);
+    assert.deepEqual(fake.texts(), ["a", "b", "c"]);
   });
 
   it("opens no stream for a task without output", async () => {

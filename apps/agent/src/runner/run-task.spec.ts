@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { mkdtemp, realpath, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,6 +27,7 @@ describe("runTask", () => {
   /** Starts a task running `argv` and collects its output lines. */
   function start(argv: string[], options: Partial<RunTaskOptions> = {}) {
     const lines: Line[] = [];
+    const printed = new EventTarget();
     taskNumber++;
     const handle = runTask({
       task: { id: `t-${taskNumber}`, argv },
@@ -35,10 +37,21 @@ describe("runTask", () => {
       cancelGraceMs: 2_000,
       onOutputLine: (stream, text) => {
         lines.push({ stream, text });
+        printed.dispatchEvent(new Event("line"));
       },
       ...options,
     });
-    return { handle, lines, id: `t-${taskNumber}` };
+    /** Resolves once the task has printed `text`; rejects if it ends first. */
+    const untilPrinted = async (text: string): Promise<void> => {
+      const ended = handle.outcome.then((outcome) => {
+        throw new Error(`the task ended (${outcome.reason}) without printing ${text}`);
+      });
+      while (!lines.some((line) => line.text === text)) {
+        await Promise.race([once(printed, "line"), ended]);
+      }
+      ended.catch(() => undefined);
+    };
+    return { handle, lines, id: `t-${taskNumber}`, untilPrinted };
   }
 
   function assertGroupGone(pid: number | undefined) {
@@ -146,6 +159,8 @@ describe("runTask", () => {
     assert.equal(lines[20_000]?.text, "no newline");
   });
 
+  // Each script prints "ready" once it is set up (its trap installed), so the
+  // cancellation finds the state the test is about.
   const cancellations: {
     name: string;
     script: string;
@@ -153,26 +168,31 @@ describe("runTask", () => {
     signal?: string;
     lines: string[];
   }[] = [
-    { name: "a sleeping process", script: "sleep 30", minMs: 0, lines: [] },
-    { name: "a process and its background child", script: "sleep 30 & wait", minMs: 0, lines: [] },
+    { name: "a sleeping process", script: "echo ready; sleep 30", minMs: 0, lines: ["ready"] },
+    {
+      name: "a process and its background child",
+      script: "sleep 30 & echo ready; wait",
+      minMs: 0,
+      lines: ["ready"],
+    },
     {
       name: "a process that shuts down cleanly on SIGTERM",
-      script: "trap 'echo stopping; exit 0' TERM; sleep 30 & wait",
+      script: "trap 'echo stopping; exit 0' TERM; echo ready; sleep 30 & wait",
       minMs: 0,
-      lines: ["stopping"],
+      lines: ["ready", "stopping"],
     },
     {
       name: "a process that ignores SIGTERM, with SIGKILL after the grace period",
-      script: "trap '' TERM; sleep 30",
+      script: "trap '' TERM; echo ready; sleep 30",
       minMs: 300,
       signal: "SIGKILL",
-      lines: [],
+      lines: ["ready"],
     },
   ];
   for (const { name, script, minMs, signal, lines: expectedLines } of cancellations) {
     it(`cancels ${name}, leaving nothing of its process group`, async () => {
-      const { handle, lines } = start(["sh", "-c", script], { cancelGraceMs: 300 });
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      const { handle, lines, untilPrinted } = start(["sh", "-c", script], { cancelGraceMs: 300 });
+      await untilPrinted("ready");
       const cancelledAt = Date.now();
       handle.cancel("cancelled by user");
       const outcome = await handle.outcome;
@@ -257,10 +277,19 @@ describe("runTask", () => {
     assert.equal(handle.pid, undefined);
   });
 
-  it("ignores a cancellation after the task has ended", async () => {
+  it("sends no signal when cancelled after the task has ended, as its group ID may be another's by then", async (t) => {
     const { handle } = start(["true"]);
-    const outcome = await handle.outcome;
+    assert.equal((await handle.outcome).state, TaskState.SUCCEEDED);
+    const pid = handle.pid;
+    assertGroupGone(pid);
+    // Stand in for the kernel having given the ID to a new process group: every
+    // signal to it would reach someone else's processes.
+    const kill = t.mock.method(process, "kill", () => true);
     handle.cancel("too late");
-    assert.equal(outcome.state, TaskState.SUCCEEDED);
+    assert.deepEqual(
+      kill.mock.calls.map((call) => call.arguments),
+      [],
+      "the runner signalled a process group after its task had ended",
+    );
   });
 });

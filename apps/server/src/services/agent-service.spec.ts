@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { Code } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import {
   type AgentSessionRequestSchema,
   type AgentSessionResponse,
   GpuState,
   LogStream,
+  type Task,
   TaskState,
 } from "@sherpa/proto";
 import type { Principal } from "../access/principal.js";
@@ -66,15 +68,61 @@ function connectAgent(
   };
 }
 
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const value = await read();
-    if (done(value)) {
-      return value;
+/**
+ * Resolves with the task once it is in `state`, following WatchTasks (its
+ * current state first, then each change) rather than polling.
+ */
+async function untilState(server: TestTransport, id: string, state: TaskState): Promise<Task> {
+  const abort = new AbortController();
+  try {
+    const watch = server.tasks.watchTasks(
+      { taskIds: [id], includeCurrent: true },
+      { signal: abort.signal },
+    );
+    for await (const { task } of watch) {
+      if (task?.state === state) {
+        return task;
+      }
     }
-    await new Promise((resolve) => setTimeout(resolve, 5));
+  } finally {
+    abort.abort();
   }
-  throw new Error("condition not reached");
+  throw new Error(`the watch of task ${id} ended before it was ${TaskState[state]}`);
+}
+
+const endedStates = [
+  TaskState.SUCCEEDED,
+  TaskState.FAILED,
+  TaskState.CANCELLED,
+  TaskState.TIMED_OUT,
+];
+
+/** Resolves once every one of the tasks has ended, following WatchTasks. */
+async function untilAllEnded(server: TestTransport, ids: string[]): Promise<void> {
+  if (ids.length === 0) {
+    return;
+  }
+  const ended = new Set<string>();
+  const abort = new AbortController();
+  try {
+    const watch = server.tasks.watchTasks(
+      { taskIds: ids, includeCurrent: true },
+      { signal: abort.signal },
+    );
+    for await (const { task } of watch) {
+      // A change made while the current states were read can arrive after them,
+      // so count a task once it was seen ended rather than by its latest event.
+      if (task !== undefined && endedStates.includes(task.state)) {
+        ended.add(task.id);
+        if (ended.size === ids.length) {
+          return;
+        }
+      }
+    }
+  } finally {
+    abort.abort();
+  }
+  throw new Error(`the watch ended with ${ids.length - ended.size} of the tasks still running`);
 }
 
 describe("AgentService with the scheduler", () => {
@@ -106,11 +154,8 @@ describe("AgentService with the scheduler", () => {
     );
     assert.equal(uploaded.linesStored, 2n);
     agent.report(task?.id ?? "", TaskState.SUCCEEDED, 0);
-    const ended = await waitFor(
-      () => server.tasks.getTask({ id: task?.id ?? "" }),
-      (response) => response.task?.state === TaskState.SUCCEEDED,
-    );
-    assert.equal(ended.task?.exitCode, 0);
+    const ended = await untilState(server, task?.id ?? "", TaskState.SUCCEEDED);
+    assert.equal(ended.exitCode, 0);
     const { node } = await server.nodes.getNode({ name: "node-a" });
     assert.deepEqual(
       node?.gpus.map((gpu) => gpu.state),
@@ -131,20 +176,21 @@ describe("AgentService with the scheduler", () => {
     const id = task?.id ?? "";
     await agent.next();
     const received: string[] = [];
+    const arrived = new EventTarget();
     const following = (async () => {
       for await (const batch of server.tasks.streamTaskLogs({ id, follow: true })) {
         received.push(...batch.lines.map((line) => line.text));
+        arrived.dispatchEvent(new Event("lines"));
       }
     })();
+    const firstLine = once(arrived, "lines");
     await server.agentsAs("node-a").uploadTaskLogs(
       (async function* () {
         yield { taskId: id, lines: [{ stream: LogStream.STDOUT, text: "epoch 1" }] };
       })(),
     );
-    await waitFor(
-      async () => received.length,
-      (count) => count === 1,
-    );
+    await firstLine;
+    assert.deepEqual(received, ["epoch 1"], "the line was not sent while the task ran");
     agent.report(id, TaskState.FAILED, 3);
     await following;
     assert.deepEqual(received, ["epoch 1"]);
@@ -163,36 +209,40 @@ describe("AgentService with the scheduler", () => {
     assert.equal(cancellation.case, "cancellation");
     assert.equal(cancellation.value.taskId, id);
     agent.report(id, TaskState.CANCELLED);
-    const ended = await waitFor(
-      () => server.tasks.getTask({ id }),
-      (response) => response.task?.state === TaskState.CANCELLED,
-    );
-    assert.equal(ended.task?.stateReason, "wrong data");
+    const ended = await untilState(server, id, TaskState.CANCELLED);
+    assert.equal(ended.stateReason, "wrong data");
     agent.disconnect();
   });
 
   it("streams every transition of a task to a watcher, in order", async () => {
     const agent = connectAgent(server, "node-a", 1);
     await agent.next();
-    const abort = new AbortController();
-    const states: TaskState[] = [];
-    const watching = (async () => {
-      try {
-        for await (const event of server.tasks.watchTasks({}, { signal: abort.signal })) {
-          states.push(event.task?.state ?? TaskState.UNSPECIFIED);
-          if (states.length === 3) {
-            abort.abort();
-          }
-        }
-      } catch {
-        // Aborting the watch ends it with Canceled.
-      }
-    })();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    const { task } = await server.tasks.submitTask({ argv: ["true"], gpuCount: 1 });
+    // A task holding the node's only GPU, so that the one watched waits PENDING,
+    // and whose current state tells that the watch is following changes.
+    const { task: blocker } = await server.tasks.submitTask({ argv: ["sleep"], gpuCount: 1 });
     await agent.next();
+    const abort = new AbortController();
+    const watch = server.tasks
+      .watchTasks({ includeCurrent: true }, { signal: abort.signal })
+      [Symbol.asyncIterator]();
+    const current = await watch.next();
+    assert.equal(current.value?.task?.id, blocker?.id);
+    assert.equal(current.value?.current, true);
+
+    const { task } = await server.tasks.submitTask({ argv: ["true"], gpuCount: 1 });
+    agent.report(blocker?.id ?? "", TaskState.SUCCEEDED, 0);
+    const assignment = await agent.next();
+    assert.equal(assignment.case === "assignment" && assignment.value.task?.id, task?.id);
     agent.report(task?.id ?? "", TaskState.SUCCEEDED, 0);
-    await watching;
+    const states: TaskState[] = [];
+    while (states.at(-1) !== TaskState.SUCCEEDED) {
+      const event = await watch.next();
+      assert.equal(event.done, false, "the watch ended");
+      if (event.value.task?.id === task?.id) {
+        states.push(event.value.task?.state ?? TaskState.UNSPECIFIED);
+      }
+    }
+    abort.abort();
     assert.deepEqual(states, [TaskState.PENDING, TaskState.RUNNING, TaskState.SUCCEEDED]);
     agent.disconnect();
   });
@@ -200,24 +250,110 @@ describe("AgentService with the scheduler", () => {
   it("never gives a GPU to two tasks under many concurrent submits and cancels", async () => {
     const agent = connectAgent(server, "node-a", 4);
     await agent.next();
-    const submitted = await Promise.all(
-      Array.from({ length: 200 }, (_, index) =>
-        server.tasks.submitTask({ argv: ["job"], gpuCount: 1 + (index % 2), name: `job-${index}` }),
-      ),
-    );
-    await Promise.all(
-      submitted
-        .filter((_, index) => index % 3 === 0)
-        .map((response) =>
-          server.tasks.cancelTask({ id: response.task?.id ?? "" }).catch(() => undefined),
+    // The agent runs each task for one turn of the event loop, so GPUs are
+    // freed and handed out again while submits and cancels go on.
+    const holderOfGpu = new Map<number, string>();
+    const gpusOfTask = new Map<string, readonly number[]>();
+    const doubleBooked: string[] = [];
+    let assignments = 0;
+    let disconnected = false;
+    const end = (taskId: string, state: TaskState) => {
+      const indices = gpusOfTask.get(taskId);
+      if (indices === undefined) {
+        return;
+      }
+      gpusOfTask.delete(taskId);
+      for (const index of indices) {
+        holderOfGpu.delete(index);
+      }
+      agent.report(taskId, state, state === TaskState.SUCCEEDED ? 0 : undefined);
+    };
+    const serving = (async () => {
+      for (;;) {
+        const message = await agent.next().catch((error: unknown) => {
+          if (disconnected) {
+            return undefined;
+          }
+          throw error;
+        });
+        if (message === undefined) {
+          return;
+        }
+        if (message.case === "assignment") {
+          const taskId = message.value.task?.id ?? "";
+          assignments++;
+          for (const index of message.value.gpuIndices) {
+            const holder = holderOfGpu.get(index);
+            if (holder !== undefined) {
+              doubleBooked.push(`GPU ${index} given to ${taskId} while ${holder} held it`);
+            }
+            holderOfGpu.set(index, taskId);
+          }
+          gpusOfTask.set(taskId, message.value.gpuIndices);
+          setImmediate(() => end(taskId, TaskState.SUCCEEDED));
+        } else if (message.case === "cancellation") {
+          end(message.value.taskId, TaskState.CANCELLED);
+        }
+      }
+    })();
+
+    const submit = async (index: number) => {
+      const { task } = await server.tasks.submitTask({
+        argv: ["job"],
+        gpuCount: 1 + (index % 2),
+        name: `job-${index}`,
+      });
+      return task?.id ?? "";
+    };
+    const cancel = (id: string) =>
+      server.tasks.cancelTask({ id }).catch((error: unknown) => {
+        // The task may have ended before the cancellation came; anything else is a bug.
+        if (ConnectError.from(error).code !== Code.FailedPrecondition) {
+          throw error;
+        }
+      });
+    // Waves of 10 submits, each with cancels of every third task of the wave
+    // before, so that the agent's reports (and the placements they allow) come
+    // between them rather than after them all.
+    try {
+      let previousWave: string[] = [];
+      for (let wave = 0; wave <= 20; wave++) {
+        const submits =
+          wave < 20 ? Array.from({ length: 10 }, (_, offset) => submit(wave * 10 + offset)) : [];
+        const cancels = previousWave.filter((_, index) => index % 3 === 0).map(cancel);
+        [previousWave] = await Promise.all([Promise.all(submits), Promise.all(cancels)]);
+        // In memory, calls run as one chain of promise callbacks; this gives the agent its turn.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      // No new placements from here on; let the agent end the tasks placed so far.
+      await server.scheduler.stop();
+      const { tasks: running } = await server.tasks.listTasks({
+        pageSize: 1000,
+        states: [TaskState.RUNNING],
+      });
+      await Promise.race([
+        untilAllEnded(
+          server,
+          running.map((task) => task.id),
         ),
+        serving.then(() => {
+          throw new Error("the agent's session ended");
+        }),
+      ]);
+    } finally {
+      disconnected = true;
+      agent.disconnect();
+    }
+    await serving;
+
+    assert.deepEqual(doubleBooked, [], "a GPU was held by two tasks at once");
+    assert.ok(assignments > 0, "no task was placed on the node's 4 free GPUs");
+    const { node } = await server.nodes.getNode({ name: "node-a" });
+    assert.deepEqual(
+      node?.gpus.map((gpu) => gpu.state),
+      [GpuState.FREE, GpuState.FREE, GpuState.FREE, GpuState.FREE],
+      "a GPU stayed held after its task ended",
     );
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const { tasks } = await server.tasks.listTasks({ pageSize: 1000, states: [TaskState.RUNNING] });
-    const held = tasks.flatMap((task) => task.gpuUuids);
-    assert.equal(new Set(held).size, held.length, "a GPU is held by two tasks");
-    assert.ok(held.length <= 4, `${held.length} GPUs held on a 4-GPU node`);
-    agent.disconnect();
   });
 
   describe("node identity", () => {

@@ -6,6 +6,17 @@ import { createHealthStatus } from "./health-status.js";
 
 const service = "sherpa.v1.TaskService";
 
+/** Whether `promise` is still pending once everything already queued has run. */
+async function isPending(promise: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  const settle = () => {
+    settled = true;
+  };
+  promise.then(settle, settle);
+  await new Promise((resolve) => setImmediate(resolve));
+  return !settled;
+}
+
 describe("createHealthStatus", () => {
   it("starts NOT_SERVING and knows only the whole server and the named services", () => {
     const status = createHealthStatus([service]);
@@ -27,10 +38,16 @@ describe("createHealthStatus", () => {
     const abort = new AbortController();
     const watch = status.watch(service, abort.signal)[Symbol.asyncIterator]();
     assert.equal((await watch.next()).value, ServingStatus.NOT_SERVING);
+    // Three changes while the watcher is busy elsewhere: a buffering watch would
+    // owe it SERVING, NOT_SERVING and SERVING; a coalescing one owes only SERVING.
     status.set(service, ServingStatus.SERVING);
     status.set(service, ServingStatus.NOT_SERVING);
     status.set(service, ServingStatus.SERVING);
-    assert.equal((await watch.next()).value, ServingStatus.SERVING);
+    assert.deepEqual(await watch.next(), { value: ServingStatus.SERVING, done: false });
+    const next = watch.next();
+    assert.equal(await isPending(next), true, "the watcher was given a stale intermediate status");
+    status.set(service, ServingStatus.NOT_SERVING);
+    assert.deepEqual(await next, { value: ServingStatus.NOT_SERVING, done: false });
     abort.abort();
     assert.equal((await watch.next()).done, true);
   });
