@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { DescService } from "@bufbuild/protobuf";
+import { type DescService, fromBinary } from "@bufbuild/protobuf";
+import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import * as sherpaProto from "@sherpa/proto";
 import { bufBin } from "./support/repo-paths.js";
 import { requireTool } from "./support/require-tool.js";
@@ -180,6 +181,83 @@ describe("schemas come from the server's reflection, not from local protos", () 
       assert.equal(task.id, submitted.id);
       assert.deepEqual(task.argv, ["python", "train.py"]);
       assert.equal(task.gpuCount, 2);
+    });
+    // Every type a google.rpc.Status detail can hold, as the server packs them into Any.
+    const errorDetailTypes = [
+      "google.rpc.Status",
+      "google.rpc.BadRequest",
+      "google.rpc.ErrorInfo",
+      "google.rpc.RetryInfo",
+      "google.rpc.DebugInfo",
+      "google.rpc.QuotaFailure",
+      "google.rpc.PreconditionFailure",
+      "google.rpc.RequestInfo",
+      "google.rpc.ResourceInfo",
+      "google.rpc.Help",
+      "google.rpc.LocalizedMessage",
+    ];
+    for (const typeName of errorDetailTypes) {
+      test(`describe ${typeName} resolves the error detail type`, async (t) => {
+        const grpcurl = await requireTool(t, "grpcurl");
+        if (grpcurl === undefined) {
+          return;
+        }
+        const result = await run(grpcurl, [
+          "-plaintext",
+          ...adminHeader(),
+          address(),
+          "describe",
+          typeName,
+        ]);
+        assert.equal(result.exitCode, 0, result.stderr);
+        assert.match(
+          result.stdout,
+          new RegExp(`^${typeName.replaceAll(".", "\\.")} is a message:`),
+        );
+      });
+    }
+
+    for (const filename of ["google/rpc/status.proto", "google/rpc/error_details.proto"]) {
+      test(`file_by_filename ${filename} returns the file`, async (t) => {
+        const grpcurl = await requireTool(t, "grpcurl");
+        if (grpcurl === undefined) {
+          return;
+        }
+        const result = await run(grpcurl, [
+          "-plaintext",
+          ...adminHeader(),
+          "-d",
+          JSON.stringify({ file_by_filename: filename }),
+          address(),
+          "grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+        ]);
+        assert.equal(result.exitCode, 0, result.stderr);
+        const response = JSON.parse(result.stdout);
+        assert.equal(response.errorResponse, undefined, result.stdout);
+        const [first] = response.fileDescriptorResponse.fileDescriptorProto as string[];
+        const file = fromBinary(FileDescriptorProtoSchema, Buffer.from(first ?? "", "base64"));
+        assert.equal(file.name, filename);
+      });
+    }
+
+    test("an InvalidArgument's BadRequest detail is printed decoded", async (t) => {
+      const grpcurl = await requireTool(t, "grpcurl");
+      if (grpcurl === undefined) {
+        return;
+      }
+      const result = await run(grpcurl, [
+        "-plaintext",
+        ...adminHeader(),
+        "-d",
+        JSON.stringify({ queue: { name: "Not A Name!" } }),
+        address(),
+        "sherpa.v1.QueueService/CreateQueue",
+      ]);
+      assert.notEqual(result.exitCode, 0);
+      assert.match(result.stderr, /Code: InvalidArgument/);
+      assert.doesNotMatch(result.stderr, /"@error"/);
+      assert.match(result.stderr, /"@type": "type\.googleapis\.com\/google\.rpc\.BadRequest"/);
+      assert.match(result.stderr, /"field": "queue\.name"/);
     });
   });
 

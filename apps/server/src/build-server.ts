@@ -3,6 +3,9 @@ import { cors, type Interceptor } from "@connectrpc/connect";
 import { fastifyConnectPlugin } from "@connectrpc/connect-fastify";
 import fastifyCors from "@fastify/cors";
 import fastifyWebsocket from "@fastify/websocket";
+import { file_google_rpc_code } from "@sherpa/proto/google/rpc/code_pb.js";
+import { file_google_rpc_error_details } from "@sherpa/proto/google/rpc/error_details_pb.js";
+import { file_google_rpc_status } from "@sherpa/proto/google/rpc/status_pb.js";
 import {
   Health,
   HealthCheckResponse_ServingStatus,
@@ -123,7 +126,14 @@ export async function buildServer(
   const accessMetrics = registerAccessMetrics(registry);
   const health = createHealthStatus(sherpaServices.map((service) => service.typeName));
   const reflection = createReflectionServices(
-    [...sherpaServices, Health].map((service) => service.file),
+    [
+      ...[...sherpaServices, Health].map((service) => service.file),
+      // Errors carry a google.rpc.Status whose details are Any messages of these types;
+      // clients without local protos (grpcurl, buf curl) decode them through reflection.
+      file_google_rpc_status,
+      file_google_rpc_error_details,
+      file_google_rpc_code,
+    ],
     [...sherpaServices, Health, ServerReflectionV1, ServerReflectionV1alpha].map(
       (service) => service.typeName,
     ),
