@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import net from "node:net";
 import { after, before, describe, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import { type StartedServer, startServer } from "./support/start-server.js";
@@ -12,6 +13,21 @@ async function post(server: StartedServer, method: string, body: string, content
   });
   const text = await response.text();
   return { status: response.status, text };
+}
+
+/** Sends `request` on a fresh socket and resolves with everything read until the server closes it. */
+function exchangeRaw(port: number, request: string) {
+  return new Promise<string>((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1", () => socket.end(request));
+    let received = "";
+    socket.setEncoding("latin1");
+    socket.on("data", (chunk: string) => {
+      received += chunk;
+    });
+    socket.once("end", () => resolve(received));
+    socket.once("error", reject);
+    socket.setTimeout(5000, () => socket.destroy(new Error("no answer within 5 s")));
+  });
 }
 
 /** The Connect error body: `{"code": "invalid_argument", "message": "..."}`. */
@@ -169,6 +185,35 @@ describe("bad input gets the right error and the server stays up", () => {
     assert.equal(error.code, "failed_precondition");
     assert.match(error.message, /CANCELLED/);
   });
+
+  // Node requires Host of HTTP/1.1 requests only; connect-node cannot build a URL without one.
+  for (const { name, hostLine } of [
+    { name: "no Host header", hostLine: "" },
+    { name: "a Host header that is no authority", hostLine: "Host: not a host\r\n" },
+  ]) {
+    test(`an HTTP/1.0 request with ${name} gets 400 invalid_argument, logged as one JSON line`, async () => {
+      const body = "{}";
+      const requestId = `no-host-${hostLine.length}`;
+      const response = await exchangeRaw(
+        server.port,
+        "POST /sherpa.v1.QueueService/ListQueues HTTP/1.0\r\n" +
+          hostLine +
+          `Authorization: ${server.adminHeaders.authorization}\r\n` +
+          `X-Request-Id: ${requestId}\r\n` +
+          "Content-Type: application/json\r\n" +
+          `Content-Length: ${body.length}\r\n\r\n${body}`,
+      );
+      const [head = "", responseBody = ""] = response.split("\r\n\r\n");
+      assert.match(head, /^HTTP\/1\.1 400 /, response);
+      const error = parseConnectError(responseBody);
+      assert.equal(error.code, "invalid_argument");
+      assert.match(error.message, /Host header/);
+      const line = await server.waitForLogLine((entry) => entry.requestId === requestId);
+      assert.equal(line.level, 40);
+      assert.match(String(line.msg), /Host header/);
+      assert.doesNotMatch(server.stderr(), /request authority/);
+    });
+  }
 
   test("after all of the above, a good call still succeeds", async () => {
     const response = await post(

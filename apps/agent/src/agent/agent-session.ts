@@ -1,6 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { durationMs } from "@bufbuild/protobuf/wkt";
 import { ConnectError } from "@connectrpc/connect";
+import { createAsyncQueue } from "@sherpa/kit";
 import type {
   AgentSessionRequestSchema,
   RegisterNodeSchema,
@@ -10,7 +11,6 @@ import type {
 import type { SherpaServiceClients } from "@sherpa/sdk";
 import type { AgentLogger } from "../agent-logger.js";
 import type { GpuInfo } from "../gpu/gpu-info.js";
-import { createAsyncQueue } from "./async-queue.js";
 import type { TaskStatusOutbox, TaskStatusReportInit } from "./task-status-outbox.js";
 
 type AgentSessionRequestInit = MessageInitShape<typeof AgentSessionRequestSchema>;
@@ -65,14 +65,14 @@ export function openAgentSession(options: AgentSessionOptions): AgentSession {
   let heartbeat: Promise<void> | undefined;
 
   const sendStatus = (report: TaskStatusReportInit) =>
-    requests.push({ message: { case: "taskStatus", value: report } });
+    requests.pushOrWait({ message: { case: "taskStatus", value: report } });
 
   const scheduleHeartbeat = (intervalMs: number) => {
     heartbeatTimer = setTimeout(() => {
       heartbeat = options.measureGpus().then((gpus) => {
         if (!finished) {
           // Skipped, not queued, when the server is not reading: a stale heartbeat says nothing.
-          requests.tryPush({ message: { case: "heartbeat", value: { gpus } } });
+          requests.push({ message: { case: "heartbeat", value: { gpus } } });
           scheduleHeartbeat(intervalMs);
         }
       });
@@ -95,7 +95,7 @@ export function openAgentSession(options: AgentSessionOptions): AgentSession {
     outbox.attach(sendStatus);
   };
 
-  requests.tryPush({ message: { case: "register", value: options.registration } });
+  requests.push({ message: { case: "register", value: options.registration } });
   const ended = (async (): Promise<AgentSessionEnd> => {
     let error: ConnectError | undefined;
     try {

@@ -1,5 +1,6 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { ConnectError } from "@connectrpc/connect";
+import { createAsyncQueue } from "@sherpa/kit";
 import {
   type AgentLogLineSchema,
   LogStream,
@@ -8,7 +9,6 @@ import {
 import type { AgentLogger } from "../agent-logger.js";
 import type { OutputStreamName } from "../runner/run-task.js";
 import { waitAtMost } from "../wait-at-most.js";
-import { createAsyncQueue } from "./async-queue.js";
 
 /** One message of an UploadTaskLogs stream. */
 export type UploadTaskLogsRequestInit = MessageInitShape<typeof UploadTaskLogsRequestSchema>;
@@ -91,10 +91,10 @@ export function createLogUploader(options: LogUploaderOptions): LogUploader {
     batchBytes = 0;
     uploading ??= startUpload();
     const request = { taskId, lines };
-    if (queue.tryPush(request)) {
+    if (queue.push(request)) {
       return undefined;
     }
-    return queue.push(request).then((added) => {
+    return queue.pushOrWait(request).then((added) => {
       if (!added) {
         droppedLines += lines.length;
       }

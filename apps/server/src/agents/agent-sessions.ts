@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { type AsyncQueue, createAsyncQueue } from "@sherpa/kit";
 import type { Task } from "../domain/records.js";
-import { AsyncQueue } from "../events/async-queue.js";
 
 /** What the server tells a connected agent. */
 export type AgentCommand =
@@ -37,13 +37,13 @@ export function createAgentSessions(): AgentSessions {
   const sessions = new Map<string, AgentOutbox>();
   return {
     open(nodeName) {
-      sessions.get(nodeName)?.end();
-      const outbox = new AsyncQueue<AgentCommand>(outboxLimit);
+      sessions.get(nodeName)?.close();
+      const outbox = createAsyncQueue<AgentCommand>(outboxLimit);
       sessions.set(nodeName, outbox);
       return outbox;
     },
     close(nodeName, outbox) {
-      outbox.end();
+      outbox.close();
       if (sessions.get(nodeName) === outbox) {
         sessions.delete(nodeName);
       }
@@ -54,20 +54,20 @@ export function createAgentSessions(): AgentSessions {
         return false;
       }
       if (!outbox.push(command)) {
-        outbox.end(new Error(`agent of node ${nodeName} is not reading its session`));
+        outbox.close(new Error(`agent of node ${nodeName} is not reading its session`));
         sessions.delete(nodeName);
         return false;
       }
       return true;
     },
     disconnect(nodeName, reason) {
-      sessions.get(nodeName)?.end(new ConnectError(reason, Code.Unauthenticated));
+      sessions.get(nodeName)?.close(new ConnectError(reason, Code.Unauthenticated));
       sessions.delete(nodeName);
     },
     connectedNodes: () => new Set(sessions.keys()),
     closeAll() {
       for (const outbox of sessions.values()) {
-        outbox.end();
+        outbox.close();
       }
       sessions.clear();
     },

@@ -1,7 +1,7 @@
+import { createAsyncQueue } from "@sherpa/kit";
 import { finishedTaskStates, type Task, type TaskState } from "../domain/records.js";
 import { decodePageToken } from "../storage/pagination.js";
 import type { TaskStore } from "../storage/task-store.js";
-import { AsyncQueue } from "./async-queue.js";
 import type { TaskEventHub } from "./task-event-hub.js";
 
 /** What watching tasks needs. */
@@ -50,13 +50,13 @@ export async function* watchTaskEvents(
     (request.visibleQueues === undefined || request.visibleQueues.includes(task.queue)) &&
     (request.taskIds.length === 0 || request.taskIds.includes(task.id)) &&
     (request.states.length === 0 || request.states.includes(task.state));
-  const queue = new AsyncQueue<Task>(request.bufferLimit);
+  const queue = createAsyncQueue<Task>(request.bufferLimit);
   const unsubscribe = deps.events.subscribeTasks((task) => {
     if (matches(task) && !queue.push(task)) {
-      queue.end(request.onOverflow());
+      queue.close(request.onOverflow());
     }
   });
-  const endOnAbort = () => queue.end();
+  const endOnAbort = () => queue.close();
   request.signal.addEventListener("abort", endOnAbort);
   try {
     if (request.includeCurrent) {

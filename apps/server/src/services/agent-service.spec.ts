@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { createAsyncQueue } from "@sherpa/kit";
 import {
   type AgentSessionRequestSchema,
   type AgentSessionResponse,
@@ -12,7 +13,6 @@ import {
   TaskState,
 } from "@sherpa/proto";
 import type { Principal } from "../access/principal.js";
-import { AsyncQueue } from "../events/async-queue.js";
 import { rejectsWithCode } from "./testing/assert-connect-error.js";
 import {
   createTestTransport,
@@ -29,7 +29,7 @@ function connectAgent(
   gpuCount: number,
   caller: string | Principal = nodeName,
 ) {
-  const requests = new AsyncQueue<SessionRequest>(100);
+  const requests = createAsyncQueue<SessionRequest>(100);
   const abort = new AbortController();
   requests.push({
     message: {
@@ -62,7 +62,7 @@ function connectAgent(
       });
     },
     disconnect() {
-      requests.end();
+      requests.close();
       abort.abort();
     },
   };

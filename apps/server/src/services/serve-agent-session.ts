@@ -76,10 +76,10 @@ export async function* serveAgentSession(
       await handleSessionMessage(deps, nodeName, next.value);
     }
   })().then(
-    () => outbox.end(),
-    (error: unknown) => outbox.end(error),
+    () => outbox.close(),
+    (error: unknown) => outbox.close(error),
   );
-  const endOnAbort = () => outbox.end();
+  const endOnAbort = () => outbox.close();
   context.signal.addEventListener("abort", endOnAbort);
   let endedWithError = false;
   try {

@@ -6,6 +6,7 @@ import {
   type ListenerOptions,
 } from "../listener/create-listener.js";
 import { resolveRequestId } from "../logging/resolve-request-id.js";
+import { refuseRequestsWithoutAuthority } from "./refuse-requests-without-authority.js";
 
 /** Options of {@link createRpcApp}. */
 export interface RpcAppOptions {
@@ -19,9 +20,10 @@ export interface RpcAppOptions {
  * Creates the Fastify app an RPC server is built on, not yet listening: one
  * server-kit listener for HTTP/1.1 and HTTP/2 (h2c or TLS with ALPN) on one
  * port; request ids taken from `x-request-id` or generated; no access log line
- * per request, because the RPC logging interceptor writes one per call; and
- * HTTP/2 sessions told to go away (GOAWAY) and idle keep-alive connections
- * closed when the app closes.
+ * per request, because the RPC logging interceptor writes one per call; a
+ * request without a usable `Host` refused before any hook of the caller's;
+ * and HTTP/2 sessions told to go away (GOAWAY) and idle keep-alive
+ * connections closed when the app closes.
  */
 export function createRpcApp(options: RpcAppOptions): FastifyInstance<http.Server> {
   let listener: Listener | undefined;
@@ -34,6 +36,7 @@ export function createRpcApp(options: RpcAppOptions): FastifyInstance<http.Serve
       return listener.server;
     },
   });
+  refuseRequestsWithoutAuthority(app);
   // Without this, open HTTP/2 sessions and keep-alive connections hold close() up.
   app.addHook("preClose", (done) => {
     listener?.beginClosing();

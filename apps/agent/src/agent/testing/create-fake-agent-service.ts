@@ -1,6 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ConnectRouter, createRouterTransport } from "@connectrpc/connect";
+import { createAsyncQueue } from "@sherpa/kit";
 import {
   AgentService,
   type AgentSessionResponseSchema,
@@ -9,7 +10,6 @@ import {
   type TaskStatusReport,
 } from "@sherpa/proto";
 import { createSherpaServiceClients } from "@sherpa/sdk";
-import { createAsyncQueue } from "../async-queue.js";
 
 type Response = MessageInitShape<typeof AgentSessionResponseSchema>;
 
@@ -82,8 +82,8 @@ export function createFakeAgentService(options: FakeAgentServiceOptions = {}) {
         const session = sessions.length;
         const outgoing = createAsyncQueue<Response | Error>(100);
         sessions.push({
-          send: (response) => outgoing.tryPush(response),
-          fail: () => outgoing.tryPush(new ConnectError("server crashed", Code.Unavailable)),
+          send: (response) => outgoing.push(response),
+          fail: () => outgoing.push(new ConnectError("server crashed", Code.Unavailable)),
         });
         void (async () => {
           try {
@@ -91,7 +91,7 @@ export function createFakeAgentService(options: FakeAgentServiceOptions = {}) {
               const { message } = request;
               if (message.case === "register") {
                 events.push({ kind: "register", session, value: message.value });
-                outgoing.tryPush({
+                outgoing.push({
                   message: {
                     case: "registered",
                     value: {

@@ -1,0 +1,2 @@
+export type { AsyncQueue } from "./async-queue.js";
+export { createAsyncQueue } from "./async-queue.js";
