@@ -1,5 +1,6 @@
 import type http from "node:http";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
+import { serveGrpcWebText } from "../grpc-web-text/serve-grpc-web-text.js";
 import {
   createListener,
   type Listener,
@@ -19,7 +20,8 @@ export interface RpcAppOptions {
 /**
  * Creates the Fastify app an RPC server is built on, not yet listening: one
  * server-kit listener for HTTP/1.1 and HTTP/2 (h2c or TLS with ALPN) on one
- * port; request ids taken from `x-request-id` or generated; no access log line
+ * port; gRPC-Web text mode served beside the binary modes; request ids taken
+ * from `x-request-id` or generated; no access log line
  * per request, because the RPC logging interceptor writes one per call; a
  * request without a usable `Host` refused before any hook of the caller's;
  * and HTTP/2 sessions told to go away (GOAWAY) and idle keep-alive
@@ -32,7 +34,10 @@ export function createRpcApp(options: RpcAppOptions): FastifyInstance<http.Serve
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: (request) => resolveRequestId(firstHeader(request.headers["x-request-id"])),
     serverFactory: (handler) => {
-      listener = createListener(handler, options.listener);
+      listener = createListener((request, response) => {
+        serveGrpcWebText(request, response);
+        handler(request, response);
+      }, options.listener);
       return listener.server;
     },
   });
