@@ -1,5 +1,11 @@
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import {
+  labelListAllowed,
+  loadSettings,
+  parseLabels,
+  type SettingsTable,
+  settingsHelpText,
+} from "@sherpa/kit";
 import { parseSimulatedGpus } from "./gpu/parse-simulated-gpus.js";
 import { type LogLevel, logLevels } from "./json-logger.js";
 import { taskBaseEnvironment } from "./runner/task-environment.js";
@@ -30,53 +36,19 @@ export interface AgentConfig {
   taskBaseEnv: Record<string, string>;
 }
 
-/** The settings that come from flags, environment variables and defaults. */
-type SettingKey = Exclude<keyof AgentConfig, "taskBaseEnv">;
-
-/** One setting: its environment variable, its flag, its default and how to read it. */
-interface Setting<K extends SettingKey> {
-  key: K;
-  env: string;
-  flag: string;
-  /** The default; a function for defaults that depend on the machine or on settings before it. */
-  defaultValue: string | ((context: DefaultContext) => string);
-  /** The default as `--help` shows it, for a function default. */
-  defaultText?: string;
-  description: string;
-  parse: (text: string) => AgentConfig[K] | undefined;
-  allowed: string;
-  /** A secret: a bad value is not repeated in the error message. */
-  secret?: boolean;
-}
+/** The part of the configuration that comes from flags, environment variables and defaults. */
+type AgentSettings = Omit<AgentConfig, "taskBaseEnv">;
 
 /** What a default may depend on. */
 interface DefaultContext {
   machine: MachineFacts;
   /** The settings read so far, those listed before. */
-  config: Partial<AgentConfig>;
+  config: Partial<AgentSettings>;
 }
 
 /** What defaults depend on, passed in so tests do not depend on the machine. */
 export interface MachineFacts {
   hostname: string;
-}
-
-const labelKey = /^[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?$/;
-
-function parseLabels(text: string): Record<string, string> | undefined {
-  const labels: Record<string, string> = {};
-  for (const entry of text.split(",").map((part) => part.trim())) {
-    if (entry === "") {
-      continue;
-    }
-    const separator = entry.indexOf("=");
-    const key = entry.slice(0, separator).trim();
-    if (separator === -1 || !labelKey.test(key) || key in labels) {
-      return undefined;
-    }
-    labels[key] = entry.slice(separator + 1).trim();
-  }
-  return labels;
 }
 
 function parseServerUrl(text: string): string | undefined {
@@ -106,10 +78,9 @@ function parseSimulatedSpec(text: string): string | undefined {
   }
 }
 
-/** Every setting; `--help` and the README's settings table are made from this list. */
-export const agentSettings: readonly Setting<SettingKey>[] = [
-  {
-    key: "server",
+/** Every setting, by key; `--help` is made from it. */
+export const agentSettings: SettingsTable<AgentSettings, DefaultContext> = {
+  server: {
     env: "SHERPA_SERVER",
     flag: "server",
     defaultValue: "http://localhost:8080",
@@ -117,8 +88,7 @@ export const agentSettings: readonly Setting<SettingKey>[] = [
     parse: parseServerUrl,
     allowed: "an http:// or https:// URL",
   },
-  {
-    key: "nodeName",
+  nodeName: {
     env: "SHERPA_NODE_NAME",
     flag: "node-name",
     defaultValue: ({ machine }) => machine.hostname,
@@ -127,19 +97,16 @@ export const agentSettings: readonly Setting<SettingKey>[] = [
     parse: (text) => (/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/.test(text) ? text : undefined),
     allowed: "1 to 253 letters, digits, '.', '_' or '-', starting with a letter or digit",
   },
-  {
-    key: "labels",
+  labels: {
     env: "SHERPA_NODE_LABELS",
     flag: "labels",
     defaultValue: "",
     description:
       "Labels resource groups select the node by, as key=value pairs separated by commas.",
     parse: parseLabels,
-    allowed:
-      "empty or key=value,key2=value2 with distinct keys of letters, digits, '.', '_', '/', '-'",
+    allowed: labelListAllowed,
   },
-  {
-    key: "gpus",
+  gpus: {
     env: "SHERPA_AGENT_GPUS",
     flag: "gpus",
     defaultValue: "",
@@ -149,8 +116,7 @@ export const agentSettings: readonly Setting<SettingKey>[] = [
     allowed:
       "empty or COUNTxMODEL entries separated by commas, for example 4xNVIDIA A100-SXM4-80GB",
   },
-  {
-    key: "nvidiaSmi",
+  nvidiaSmi: {
     env: "SHERPA_AGENT_NVIDIA_SMI",
     flag: "nvidia-smi",
     defaultValue: "nvidia-smi",
@@ -158,8 +124,7 @@ export const agentSettings: readonly Setting<SettingKey>[] = [
     parse: (text) => (text.trim() === "" ? undefined : text.trim()),
     allowed: "a program name or path",
   },
-  {
-    key: "workDir",
+  workDir: {
     env: "SHERPA_AGENT_WORK_DIR",
     flag: "work-dir",
     defaultValue: "./data/agent",
@@ -167,8 +132,7 @@ export const agentSettings: readonly Setting<SettingKey>[] = [
     parse: parseDirectory,
     allowed: "a directory path",
   },
-  {
-    key: "stateDir",
+  stateDir: {
     env: "SHERPA_AGENT_STATE_DIR",
     flag: "state-dir",
     defaultValue: ({ config }) => join(config.workDir ?? ".", "state"),
@@ -178,8 +142,7 @@ export const agentSettings: readonly Setting<SettingKey>[] = [
     parse: parseDirectory,
     allowed: "a directory path",
   },
-  {
-    key: "joinToken",
+  joinToken: {
     env: "SHERPA_JOIN_TOKEN",
     flag: "join-token",
     defaultValue: "",
@@ -189,8 +152,7 @@ export const agentSettings: readonly Setting<SettingKey>[] = [
     allowed: "empty, or a join token starting with shj_",
     secret: true,
   },
-  {
-    key: "cancelGraceMs",
+  cancelGraceMs: {
     env: "SHERPA_AGENT_CANCEL_GRACE_MS",
     flag: "cancel-grace-ms",
     defaultValue: "10000",
@@ -198,8 +160,7 @@ export const agentSettings: readonly Setting<SettingKey>[] = [
     parse: (text) => (/^\d+$/.test(text) && Number(text) <= 3_600_000 ? Number(text) : undefined),
     allowed: "an integer from 0 to 3600000",
   },
-  {
-    key: "logLevel",
+  logLevel: {
     env: "SHERPA_LOG_LEVEL",
     flag: "log-level",
     defaultValue: "info",
@@ -207,7 +168,7 @@ export const agentSettings: readonly Setting<SettingKey>[] = [
     parse: (text) => logLevels.find((level) => level === text),
     allowed: logLevels.join(", "),
   },
-];
+};
 
 /** A configuration mistake; main prints it and exits with status 2. */
 export class AgentConfigError extends Error {
@@ -230,51 +191,23 @@ export function loadAgentConfig(
   env: NodeJS.ProcessEnv,
   machine: MachineFacts,
 ): LoadedAgentConfig {
-  const values = parseFlags(argv);
-  if (values.help === true) {
+  const loaded = loadSettings(agentSettings, {
+    argv,
+    env,
+    defaultContext: (config) => ({ machine, config }),
+    createError: (message) => new AgentConfigError(message),
+  });
+  if (loaded.kind === "help") {
     return { kind: "help", text: agentHelpText() };
   }
-  const problems: string[] = [];
-  const config: Partial<Record<SettingKey, unknown>> = {};
-  for (const setting of agentSettings) {
-    const flagValue = values[setting.flag];
-    const fallback =
-      typeof setting.defaultValue === "function"
-        ? setting.defaultValue({ machine, config: config as Partial<AgentConfig> })
-        : setting.defaultValue;
-    const text = typeof flagValue === "string" ? flagValue : (env[setting.env] ?? fallback);
-    const value = setting.parse(text);
-    if (value === undefined) {
-      const shown = setting.secret === true ? "not valid" : `"${text}"`;
-      problems.push(`${setting.env} (--${setting.flag}) is ${shown}; allowed: ${setting.allowed}`);
-    }
-    config[setting.key] = value;
-  }
-  if (problems.length > 0) {
-    throw new AgentConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
-  }
-  const settings = config as Omit<AgentConfig, "taskBaseEnv">;
-  return { kind: "config", config: { ...settings, taskBaseEnv: taskBaseEnvironment(env) } };
-}
-
-function parseFlags(argv: readonly string[]): Record<string, string | boolean | undefined> {
-  const options = Object.fromEntries([
-    ["help", { type: "boolean" as const, short: "h" }],
-    ...agentSettings.map((setting) => [setting.flag, { type: "string" as const }]),
-  ]);
-  try {
-    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false })
-      .values as Record<string, string | boolean | undefined>;
-  } catch (error) {
-    throw new AgentConfigError(`${(error as Error).message}; see --help`);
-  }
+  return { kind: "config", config: { ...loaded.values, taskBaseEnv: taskBaseEnvironment(env) } };
 }
 
 /** The `--help` text: every flag with its environment variable and default. */
 export function agentHelpText(): string {
-  const lines = agentSettings.map((setting) => {
-    const defaultText = setting.defaultText ?? JSON.stringify(setting.defaultValue);
-    return `  --${setting.flag} <value>\n      ${setting.description}\n      env ${setting.env}, default ${defaultText}`;
+  return settingsHelpText(agentSettings, {
+    intro:
+      "Usage: sherpa-agent [flags]\n\nRuns the Sherpa node agent: registers this machine's GPUs with the server and runs the tasks it assigns.\nThe first start needs --join-token: the node enrolls with it once and keeps its credential in --state-dir.\nSIGTERM or SIGINT cancels running tasks and stops.",
+    formatDefault: (text) => JSON.stringify(text),
   });
-  return `Usage: sherpa-agent [flags]\n\nRuns the Sherpa node agent: registers this machine's GPUs with the server and runs the tasks it assigns.\nThe first start needs --join-token: the node enrolls with it once and keeps its credential in --state-dir.\nSIGTERM or SIGINT cancels running tasks and stops.\n\nFlags:\n${lines.join("\n")}\n  -h, --help\n      Show this help.\n`;
 }

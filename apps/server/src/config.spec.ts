@@ -150,6 +150,11 @@ describe("loadConfig", () => {
     });
   });
 
+  it("reads node labels as sherpa-agent does: a value may hold '=', keys as the API allows", () => {
+    const labels = configOf([], { SHERPA_NODE_LABELS: "note=a=b, sherpa.dev/pool-=x" }).nodeLabels;
+    assert.deepEqual(labels, { note: "a=b", "sherpa.dev/pool-": "x" });
+  });
+
   it("reports TLS settings that only make sense together", () => {
     const message = configErrorOf([], {
       SHERPA_TLS_CERT: "server.pem",
@@ -180,6 +185,9 @@ describe("loadConfig", () => {
     { env: "SHERPA_MAX_MESSAGE_BYTES", value: "1023" },
     { env: "SHERPA_NODE_OFFLINE_AFTER_MS", value: "999" },
     { env: "SHERPA_SHUTDOWN_GRACE_MS", value: "600001" },
+    { env: "SHERPA_NODE_LABELS", value: "gpu" },
+    { env: "SHERPA_NODE_LABELS", value: "gpu=a,gpu=b" },
+    { env: "SHERPA_NODE_LABELS", value: "my gpu=a" },
   ];
   for (const { env, value } of badValues) {
     it(`rejects ${env}="${value}", saying what is allowed`, () => {
@@ -217,7 +225,7 @@ describe("loadConfig", () => {
     it(`returns the help text for ${flag}, even with bad settings`, () => {
       const loaded = loadConfig([flag], { SHERPA_PORT: "nope" });
       assert.equal(loaded.kind, "help");
-      for (const setting of settings) {
+      for (const setting of Object.values(settings)) {
         assert.ok(
           loaded.text.includes(`--${setting.flag} <value>`),
           `help lacks --${setting.flag}`,

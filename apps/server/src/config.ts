@@ -1,7 +1,13 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { taskBaseEnvironment } from "@sherpa/agent";
+import {
+  labelListAllowed,
+  loadSettings,
+  parseLabels,
+  type SettingsTable,
+  settingsHelpText,
+} from "@sherpa/kit";
 
 /** Everything the server is configured with, validated at start. */
 export interface ServerConfig {
@@ -94,19 +100,8 @@ export interface Terminal {
   stdoutIsTty: boolean;
 }
 
-/** The configuration keys that are settings (flags and variables). */
-type SettingKey = Exclude<keyof ServerConfig, "taskBaseEnv" | "prettyLogs">;
-
-/** One setting: its environment variable, its flag, its default and how to read it. */
-interface Setting<K extends SettingKey> {
-  key: K;
-  env: string;
-  flag: string;
-  defaultValue: string;
-  description: string;
-  parse: (text: string) => ServerConfig[K] | undefined;
-  allowed: string;
-}
+/** The part of the configuration that is settings (flags and variables). */
+type ServerSettings = Omit<ServerConfig, "taskBaseEnv" | "prettyLogs">;
 
 const anyText = (text: string) => text.trim();
 
@@ -131,18 +126,6 @@ const originList = (text: string) => {
 const booleanText = (text: string) =>
   text === "true" ? true : text === "false" ? false : undefined;
 
-const labelList = (text: string) => {
-  const labels: Record<string, string> = {};
-  for (const pair of text.split(",").filter((item) => item.trim() !== "")) {
-    const [key, value, ...rest] = pair.split("=");
-    if (key === undefined || value === undefined || rest.length > 0 || key.trim() === "") {
-      return undefined;
-    }
-    labels[key.trim()] = value.trim();
-  }
-  return labels;
-};
-
 const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 function integerIn(min: number, max: number) {
@@ -152,10 +135,9 @@ function integerIn(min: number, max: number) {
   };
 }
 
-/** Every setting; `--help` and the README's settings table are made from this list. */
-export const settings: readonly Setting<SettingKey>[] = [
-  {
-    key: "host",
+/** Every setting, by key; `--help` and the README's settings table are made from it. */
+export const settings: SettingsTable<ServerSettings> = {
+  host: {
     env: "SHERPA_HOST",
     flag: "host",
     defaultValue: "127.0.0.1",
@@ -164,8 +146,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: (text) => (text.trim() === "" ? undefined : text.trim()),
     allowed: "a host name or IP address",
   },
-  {
-    key: "port",
+  port: {
     env: "SHERPA_PORT",
     flag: "port",
     defaultValue: "8080",
@@ -174,8 +155,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: integerIn(0, 65535),
     allowed: "an integer from 0 to 65535",
   },
-  {
-    key: "dataDir",
+  dataDir: {
     env: "SHERPA_DATA_DIR",
     flag: "data-dir",
     defaultValue: "./data",
@@ -183,8 +163,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: (text) => (text === "" ? undefined : text),
     allowed: "a directory path, or :memory:",
   },
-  {
-    key: "logLevel",
+  logLevel: {
     env: "SHERPA_LOG_LEVEL",
     flag: "log-level",
     defaultValue: "info",
@@ -192,8 +171,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: (text) => (logLevels.includes(text) ? text : undefined),
     allowed: logLevels.join(", "),
   },
-  {
-    key: "maxMessageBytes",
+  maxMessageBytes: {
     env: "SHERPA_MAX_MESSAGE_BYTES",
     flag: "max-message-bytes",
     defaultValue: String(4 * 1024 * 1024),
@@ -201,8 +179,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: integerIn(1024, 256 * 1024 * 1024),
     allowed: "an integer from 1024 to 268435456",
   },
-  {
-    key: "nodeOfflineAfterMs",
+  nodeOfflineAfterMs: {
     env: "SHERPA_NODE_OFFLINE_AFTER_MS",
     flag: "node-offline-after-ms",
     defaultValue: "30000",
@@ -210,8 +187,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: integerIn(1000, 24 * 60 * 60 * 1000),
     allowed: "an integer from 1000 to 86400000",
   },
-  {
-    key: "shutdownGraceMs",
+  shutdownGraceMs: {
     env: "SHERPA_SHUTDOWN_GRACE_MS",
     flag: "shutdown-grace-ms",
     defaultValue: "10000",
@@ -219,8 +195,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: integerIn(0, 10 * 60 * 1000),
     allowed: "an integer from 0 to 600000",
   },
-  {
-    key: "shutdownDrainDelayMs",
+  shutdownDrainDelayMs: {
     env: "SHERPA_SHUTDOWN_DRAIN_DELAY_MS",
     flag: "shutdown-drain-delay-ms",
     defaultValue: "0",
@@ -229,8 +204,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: integerIn(0, 10 * 60 * 1000),
     allowed: "an integer from 0 to 600000",
   },
-  {
-    key: "metricsAddr",
+  metricsAddr: {
     env: "SHERPA_METRICS_ADDR",
     flag: "metrics-addr",
     defaultValue: "",
@@ -239,8 +213,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: hostPort,
     allowed: "empty or host:port, for example 127.0.0.1:9464",
   },
-  {
-    key: "tlsCertFile",
+  tlsCertFile: {
     env: "SHERPA_TLS_CERT",
     flag: "tls-cert",
     defaultValue: "",
@@ -249,8 +222,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: anyText,
     allowed: "empty or a file path",
   },
-  {
-    key: "tlsKeyFile",
+  tlsKeyFile: {
     env: "SHERPA_TLS_KEY",
     flag: "tls-key",
     defaultValue: "",
@@ -258,8 +230,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: anyText,
     allowed: "empty or a file path",
   },
-  {
-    key: "tlsClientCaFile",
+  tlsClientCaFile: {
     env: "SHERPA_TLS_CLIENT_CA",
     flag: "tls-client-ca",
     defaultValue: "",
@@ -267,8 +238,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: anyText,
     allowed: "empty or a file path",
   },
-  {
-    key: "corsOrigins",
+  corsOrigins: {
     env: "SHERPA_CORS_ORIGINS",
     flag: "cors-origins",
     defaultValue: "",
@@ -277,8 +247,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: originList,
     allowed: "empty, *, or origins like https://app.example.com,http://localhost:5173",
   },
-  {
-    key: "maxDeadlineMs",
+  maxDeadlineMs: {
     env: "SHERPA_MAX_DEADLINE_MS",
     flag: "max-deadline-ms",
     defaultValue: "300000",
@@ -287,8 +256,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: integerIn(1000, 24 * 60 * 60 * 1000),
     allowed: "an integer from 1000 to 86400000",
   },
-  {
-    key: "maxConcurrentStreams",
+  maxConcurrentStreams: {
     env: "SHERPA_MAX_CONCURRENT_STREAMS",
     flag: "max-concurrent-streams",
     defaultValue: "100",
@@ -296,8 +264,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: integerIn(1, 10_000),
     allowed: "an integer from 1 to 10000",
   },
-  {
-    key: "headersTimeoutMs",
+  headersTimeoutMs: {
     env: "SHERPA_HEADERS_TIMEOUT_MS",
     flag: "headers-timeout-ms",
     defaultValue: "10000",
@@ -306,8 +273,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: integerIn(100, 10 * 60 * 1000),
     allowed: "an integer from 100 to 600000",
   },
-  {
-    key: "idleTimeoutMs",
+  idleTimeoutMs: {
     env: "SHERPA_IDLE_TIMEOUT_MS",
     flag: "idle-timeout-ms",
     defaultValue: "60000",
@@ -315,8 +281,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: integerIn(100, 24 * 60 * 60 * 1000),
     allowed: "an integer from 100 to 86400000",
   },
-  {
-    key: "heartbeatIntervalMs",
+  heartbeatIntervalMs: {
     env: "SHERPA_HEARTBEAT_INTERVAL_MS",
     flag: "heartbeat-interval-ms",
     defaultValue: "5000",
@@ -324,8 +289,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: integerIn(100, 10 * 60 * 1000),
     allowed: "an integer from 100 to 600000",
   },
-  {
-    key: "embeddedAgent",
+  embeddedAgent: {
     env: "SHERPA_EMBEDDED_AGENT",
     flag: "embedded-agent",
     defaultValue: "true",
@@ -334,8 +298,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: booleanText,
     allowed: "true or false",
   },
-  {
-    key: "agentGpus",
+  agentGpus: {
     env: "SHERPA_AGENT_GPUS",
     flag: "agent-gpus",
     defaultValue: "4xNVIDIA A100-SXM4-80GB",
@@ -344,8 +307,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: anyText,
     allowed: "empty or COUNTxMODEL[,COUNTxMODEL...]",
   },
-  {
-    key: "agentNvidiaSmi",
+  agentNvidiaSmi: {
     env: "SHERPA_AGENT_NVIDIA_SMI",
     flag: "agent-nvidia-smi",
     defaultValue: "nvidia-smi",
@@ -354,8 +316,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: (text) => (text.trim() === "" ? undefined : text.trim()),
     allowed: "a program name or path",
   },
-  {
-    key: "agentWorkDir",
+  agentWorkDir: {
     env: "SHERPA_AGENT_WORK_DIR",
     flag: "agent-work-dir",
     defaultValue: "",
@@ -364,8 +325,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: anyText,
     allowed: "empty or a directory path",
   },
-  {
-    key: "agentCancelGraceMs",
+  agentCancelGraceMs: {
     env: "SHERPA_AGENT_CANCEL_GRACE_MS",
     flag: "agent-cancel-grace-ms",
     defaultValue: "10000",
@@ -373,8 +333,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: integerIn(0, 10 * 60 * 1000),
     allowed: "an integer from 0 to 600000",
   },
-  {
-    key: "nodeName",
+  nodeName: {
     env: "SHERPA_NODE_NAME",
     flag: "node-name",
     defaultValue: "",
@@ -382,17 +341,15 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: anyText,
     allowed: "empty or a name",
   },
-  {
-    key: "nodeLabels",
+  nodeLabels: {
     env: "SHERPA_NODE_LABELS",
     flag: "node-labels",
     defaultValue: "",
     description: "Labels of the embedded agent's node, e.g. gpu=a100,zone=lab.",
-    parse: labelList,
-    allowed: "empty or key=value[,key=value...]",
+    parse: parseLabels,
+    allowed: labelListAllowed,
   },
-  {
-    key: "webSocketBufferBytes",
+  webSocketBufferBytes: {
     env: "SHERPA_WEBSOCKET_BUFFER_BYTES",
     flag: "websocket-buffer-bytes",
     defaultValue: String(1024 * 1024),
@@ -401,8 +358,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: integerIn(1024, 256 * 1024 * 1024),
     allowed: "an integer from 1024 to 268435456",
   },
-  {
-    key: "adminTokenFile",
+  adminTokenFile: {
     env: "SHERPA_ADMIN_TOKEN_FILE",
     flag: "admin-token-file",
     defaultValue: "",
@@ -411,8 +367,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: anyText,
     allowed: "empty or a file path",
   },
-  {
-    key: "cliProfile",
+  cliProfile: {
     env: "SHERPA_CLI_PROFILE",
     flag: "cli-profile",
     defaultValue: "",
@@ -421,8 +376,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: anyText,
     allowed: "empty, none, or a file path",
   },
-  {
-    key: "oidcIssuer",
+  oidcIssuer: {
     env: "SHERPA_OIDC_ISSUER",
     flag: "oidc-issuer",
     defaultValue: "",
@@ -432,8 +386,7 @@ export const settings: readonly Setting<SettingKey>[] = [
       text === "" || /^https?:\/\/\S+$/.test(text) ? text.replace(/\/$/, "") : undefined,
     allowed: "empty or an http(s):// URL",
   },
-  {
-    key: "oidcAudience",
+  oidcAudience: {
     env: "SHERPA_OIDC_AUDIENCE",
     flag: "oidc-audience",
     defaultValue: "",
@@ -441,8 +394,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: anyText,
     allowed: "empty or an audience",
   },
-  {
-    key: "oidcClaim",
+  oidcClaim: {
     env: "SHERPA_OIDC_CLAIM",
     flag: "oidc-claim",
     defaultValue: "groups",
@@ -451,8 +403,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: (text) => (text.trim() === "" ? undefined : text.trim()),
     allowed: "a claim name",
   },
-  {
-    key: "oidcClaimPrefix",
+  oidcClaimPrefix: {
     env: "SHERPA_OIDC_CLAIM_PREFIX",
     flag: "oidc-claim-prefix",
     defaultValue: "sherpa:",
@@ -460,8 +411,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: anyText,
     allowed: "any text",
   },
-  {
-    key: "oidcJwksCooldownMs",
+  oidcJwksCooldownMs: {
     env: "SHERPA_OIDC_JWKS_COOLDOWN_MS",
     flag: "oidc-jwks-cooldown-ms",
     defaultValue: "30000",
@@ -470,8 +420,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: integerIn(0, 24 * 60 * 60 * 1000),
     allowed: "an integer from 0 to 86400000",
   },
-  {
-    key: "auditLog",
+  auditLog: {
     env: "SHERPA_AUDIT_LOG",
     flag: "audit-log",
     defaultValue: "",
@@ -480,8 +429,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: anyText,
     allowed: "empty, -, or a file path",
   },
-  {
-    key: "rateLimitPerSecond",
+  rateLimitPerSecond: {
     env: "SHERPA_RATE_LIMIT_PER_SECOND",
     flag: "rate-limit-per-second",
     defaultValue: "100",
@@ -490,8 +438,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: integerIn(1, 1_000_000),
     allowed: "an integer from 1 to 1000000",
   },
-  {
-    key: "rateLimitBurst",
+  rateLimitBurst: {
     env: "SHERPA_RATE_LIMIT_BURST",
     flag: "rate-limit-burst",
     defaultValue: "200",
@@ -499,8 +446,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: integerIn(1, 1_000_000),
     allowed: "an integer from 1 to 1000000",
   },
-  {
-    key: "authFailuresPerMinute",
+  authFailuresPerMinute: {
     env: "SHERPA_AUTH_FAILURES_PER_MINUTE",
     flag: "auth-failures-per-minute",
     defaultValue: "30",
@@ -509,7 +455,7 @@ export const settings: readonly Setting<SettingKey>[] = [
     parse: integerIn(1, 1_000_000),
     allowed: "an integer from 1 to 1000000",
   },
-];
+};
 
 /** A configuration mistake; main prints it and exits with status 2. */
 export class ConfigError extends Error {
@@ -531,32 +477,18 @@ export function loadConfig(
   env: NodeJS.ProcessEnv,
   terminal: Terminal = { stdoutIsTty: false },
 ): LoadedConfig {
-  const { values } = parseFlags(argv);
-  if (values.help === true) {
+  const loaded = loadSettings(settings, {
+    argv,
+    env,
+    crossChecks: crossSettingProblems,
+    createError: (message) => new ConfigError(message),
+  });
+  if (loaded.kind === "help") {
     return { kind: "help", text: helpText() };
-  }
-  const problems: string[] = [];
-  const config: Partial<Record<keyof ServerConfig, unknown>> = {};
-  for (const setting of settings) {
-    const flagValue = values[setting.flag];
-    const text =
-      typeof flagValue === "string" ? flagValue : (env[setting.env] ?? setting.defaultValue);
-    const value = setting.parse(text);
-    if (value === undefined) {
-      problems.push(`${setting.env} (--${setting.flag}) is "${text}"; allowed: ${setting.allowed}`);
-    }
-    config[setting.key] = value;
-  }
-  problems.push(...crossSettingProblems(config as ServerConfig));
-  if (problems.length > 0) {
-    throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
   }
   return {
     kind: "config",
-    config: {
-      ...withDerivedSettings(config as ServerConfig, env),
-      prettyLogs: terminal.stdoutIsTty,
-    },
+    config: { ...withDerivedSettings(loaded.values, env), prettyLogs: terminal.stdoutIsTty },
   };
 }
 
@@ -564,7 +496,10 @@ export function loadConfig(
  * Fills in what depends on the data directory or the user's home, and what the
  * embedded agent's tasks get of the environment.
  */
-function withDerivedSettings(config: ServerConfig, env: NodeJS.ProcessEnv): ServerConfig {
+function withDerivedSettings(
+  config: ServerSettings,
+  env: NodeJS.ProcessEnv,
+): Omit<ServerConfig, "prettyLogs"> {
   const inMemory = config.dataDir === ":memory:";
   const configHome = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), ".config");
   return {
@@ -581,8 +516,8 @@ function withDerivedSettings(config: ServerConfig, env: NodeJS.ProcessEnv): Serv
   };
 }
 
-/** Problems that involve more than one setting. */
-function crossSettingProblems(config: ServerConfig): string[] {
+/** Problems that involve more than one setting; a setting with a bad value is missing. */
+function crossSettingProblems(config: Partial<ServerSettings>): string[] {
   const problems: string[] = [];
   if ((config.tlsCertFile === "") !== (config.tlsKeyFile === "")) {
     problems.push("SHERPA_TLS_CERT and SHERPA_TLS_KEY must be set together");
@@ -598,29 +533,9 @@ function crossSettingProblems(config: ServerConfig): string[] {
   return problems;
 }
 
-function parseFlags(argv: readonly string[]) {
-  const options = Object.fromEntries([
-    ["help", { type: "boolean" as const, short: "h" }],
-    ...settings.map((setting) => [setting.flag, { type: "string" as const }]),
-  ]);
-  try {
-    const { values } = parseArgs({
-      args: [...argv],
-      options,
-      strict: true,
-      allowPositionals: false,
-    });
-    return { values: values as Record<string, string | boolean | undefined> };
-  } catch (error) {
-    throw new ConfigError(`${(error as Error).message}; see --help`);
-  }
-}
-
 /** The `--help` text: every flag with its environment variable and default. */
 export function helpText(): string {
-  const lines = settings.map(
-    (s) =>
-      `  --${s.flag} <value>\n      ${s.description}\n      env ${s.env}, default ${s.defaultValue}`,
-  );
-  return `Usage: sherpa-server [flags]\n\nRuns the Sherpa control plane.\n\nFlags:\n${lines.join("\n")}\n  -h, --help\n      Show this help.\n`;
+  return settingsHelpText(settings, {
+    intro: "Usage: sherpa-server [flags]\n\nRuns the Sherpa control plane.",
+  });
 }

@@ -6,7 +6,7 @@ import { settings } from "./config.js";
 const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
 
 describe("the README's settings table", () => {
-  for (const setting of settings) {
+  for (const setting of Object.values(settings)) {
     it(`documents ${setting.env} with its flag and default`, () => {
       const row = readme.split("\n").find((line) => line.startsWith(`| \`${setting.env}\``));
       assert.ok(row, `no row for ${setting.env}`);

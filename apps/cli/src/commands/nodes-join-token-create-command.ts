@@ -5,9 +5,8 @@ import type { Command } from "../command.js";
 import { describeToken } from "../output/access-views.js";
 import { quoteForShell } from "../output/quote-for-shell.js";
 import { writeJson } from "../output/write-json.js";
-import { parseCommaList } from "../parse/parse-comma-list.js";
 import { parseDuration } from "../parse/parse-duration.js";
-import { parseKeyValues } from "../parse/parse-key-values.js";
+import { parseLabelList } from "../parse/parse-label-list.js";
 
 /** `sherpa nodes join-token create`: creates a single-use token that enrolls one node. */
 export const nodesJoinTokenCreateCommand: Command = {
@@ -38,7 +37,7 @@ export const nodesJoinTokenCreateCommand: Command = {
     const response = await client.access.createJoinToken(
       {
         ttl: ttl === undefined ? undefined : parseDuration(ttl, "--ttl"),
-        labels: parseKeyValues(parseCommaList(args.strings("labels")), "--labels"),
+        labels: parseLabelList(args.strings("labels"), "--labels"),
       },
       { signal },
     );

@@ -1,3 +1,4 @@
+import { labelProblem } from "@sherpa/kit";
 import type { FieldViolations } from "./field-violations.js";
 
 /** Largest page a List RPC returns. */
@@ -7,8 +8,6 @@ export const maxPageSize = 1000;
 export const defaultPageSize = 100;
 
 const resourceNamePattern = /^[a-z][a-z0-9-]{0,62}$/;
-const labelKeyPattern = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/;
-const maxLabelValueLength = 256;
 const maxRequestIdLength = 128;
 
 /** Checks a queue or resource group name; an empty one is reported as missing. */
@@ -41,23 +40,19 @@ export function checkPageSize(violations: FieldViolations, pageSize: number): nu
   return pageSize === 0 ? defaultPageSize : pageSize;
 }
 
-/** Checks a label map (of a task, a node filter or a node selector). */
+/**
+ * Checks a label map (of a task, a node filter or a node selector) by the rule
+ * the settings' and the CLI's label parsers use too.
+ */
 export function checkLabels(
   violations: FieldViolations,
   field: string,
   labels: Record<string, string>,
 ): void {
   for (const [key, value] of Object.entries(labels)) {
-    if (!labelKeyPattern.test(key)) {
-      violations.add(
-        `${field}[${key}]`,
-        "label keys are 1 to 63 letters, digits, '.', '_', '-' or '/', starting with a letter or digit",
-      );
-    } else if (value.length > maxLabelValueLength) {
-      violations.add(
-        `${field}[${key}]`,
-        `label values are at most ${maxLabelValueLength} characters`,
-      );
+    const problem = labelProblem(key, value);
+    if (problem !== undefined) {
+      violations.add(`${field}[${key}]`, problem);
     }
   }
 }
