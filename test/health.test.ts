@@ -2,16 +2,23 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import { TaskState } from "@sherpa/proto";
 import {
   Health,
   HealthCheckResponse_ServingStatus as ServingStatus,
 } from "@sherpa/proto/grpc/health/v1/health_pb.js";
+import { createSherpaClient } from "@sherpa/sdk";
 import { requireTool } from "./support/require-tool.js";
 import { run } from "./support/run.js";
 import { type StartedServer, startServer } from "./support/start-server.js";
 
 /** grpc-health-probe's exit status when the server answers NOT_SERVING. */
 const probeUnhealthyExitCode = 4;
+/**
+ * How long a draining server keeps serving (SHERPA_SHUTDOWN_DRAIN_DELAY_MS):
+ * the calls of a drain test have to be answered within it.
+ */
+const drainDelayMs = 3000;
 
 /** Runs grpc-health-probe, as a Kubernetes probe would: plaintext, no credential. */
 function probeHealth(probe: string, server: StartedServer, service: string) {
@@ -112,8 +119,10 @@ describe("health while the server shuts down", () => {
     }
   });
 
-  test("while draining, /readyz is 503 and Check says NOT_SERVING, yet calls are served", async () => {
-    const server = await startServer({ env: { SHERPA_SHUTDOWN_DRAIN_DELAY_MS: "1000" } });
+  test("while draining, /readyz is 503 and Check says NOT_SERVING, yet Sherpa calls are served", async () => {
+    const server = await startServer({
+      env: { SHERPA_SHUTDOWN_DRAIN_DELAY_MS: String(drainDelayMs) },
+    });
     try {
       server.kill("SIGTERM");
       await server.waitForLogLine((line) => line.msg === "shutting down");
@@ -128,6 +137,17 @@ describe("health while the server shuts down", () => {
       const health = createClient(Health, createGrpcTransport({ baseUrl: server.baseUrl }));
       const { status } = await health.check({ service: "sherpa.v1.TaskService" });
       assert.equal(status, ServingStatus.NOT_SERVING);
+
+      const client = createSherpaClient({ baseUrl: server.baseUrl, token: server.adminToken });
+      const { task } = await client.tasks.submitTask({
+        argv: ["echo", "submitted while draining"],
+      });
+      assert.equal(task?.state, TaskState.PENDING, "SubmitTask is served while draining");
+      const { queues } = await client.queues.listQueues({});
+      assert.ok(
+        queues.some((queue) => queue.name === "default"),
+        "ListQueues is served while draining",
+      );
       assert.equal(await server.exited, 0);
     } finally {
       await server.stop();
@@ -139,7 +159,9 @@ describe("health while the server shuts down", () => {
     if (probe === undefined) {
       return;
     }
-    const server = await startServer({ env: { SHERPA_SHUTDOWN_DRAIN_DELAY_MS: "1000" } });
+    const server = await startServer({
+      env: { SHERPA_SHUTDOWN_DRAIN_DELAY_MS: String(drainDelayMs) },
+    });
     try {
       server.kill("SIGTERM");
       await server.waitForLogLine((line) => line.msg === "shutting down");
