@@ -9,8 +9,9 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { waitFor } from "@sherpa/kit/testing";
 import { TaskState } from "@sherpa/proto";
-import { createFakeAgentService, waitFor } from "./agent/testing/create-fake-agent-service.js";
+import { createFakeAgentService } from "./agent/testing/create-fake-agent-service.js";
 
 const mainPath = fileURLToPath(new URL("main.ts", import.meta.url));
 

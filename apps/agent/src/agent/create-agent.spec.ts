@@ -6,13 +6,14 @@ import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Code, ConnectError, createRouterTransport, type Interceptor } from "@connectrpc/connect";
+import { waitFor } from "@sherpa/kit/testing";
 import { LogStream, type TaskAssignment, TaskState } from "@sherpa/proto";
 import { createSherpaServiceClients } from "@sherpa/sdk";
 import type { GpuInfo } from "../gpu/gpu-info.js";
 import { signalProcessGroup } from "../runner/process-group.js";
 import { createRecordingLogger } from "../testing/create-recording-logger.js";
 import { type Agent, type AgentOptions, createAgent } from "./create-agent.js";
-import { createFakeAgentService, waitFor } from "./testing/create-fake-agent-service.js";
+import { createFakeAgentService } from "./testing/create-fake-agent-service.js";
 
 const mib = 1024n * 1024n;
 const gpus: GpuInfo[] = [0, 1, 2, 3].map((index) => ({

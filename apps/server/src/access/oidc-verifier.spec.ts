@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Code } from "@connectrpc/connect";
+import { rejectsWithCode } from "@sherpa/kit/testing";
 import { generateKeyPair } from "jose";
-import { rejectsWithCode } from "../services/testing/assert-connect-error.js";
 import { createOidcVerifier, looksLikeJwt, type OidcVerifierOptions } from "./oidc-verifier.js";
 import type { Role } from "./roles.js";
 import { startTestIssuer, type TestIssuer } from "./testing/start-test-issuer.js";

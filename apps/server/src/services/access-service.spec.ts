@@ -3,9 +3,10 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 import { toJsonString } from "@bufbuild/protobuf";
 import { durationFromMs, timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
+import { rejectsWithCode } from "@sherpa/kit/testing";
 import { ListTokensResponseSchema, Role, TokenKind } from "@sherpa/proto";
 import { createPrincipal } from "../access/principal.js";
-import { rejectsWithCode, rejectsWithViolations } from "./testing/assert-connect-error.js";
+import { rejectsWithViolations } from "./testing/assert-connect-error.js";
 import {
   createTestTransport,
   type TestTransport,

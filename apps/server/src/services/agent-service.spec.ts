@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createAsyncQueue } from "@sherpa/kit";
+import { rejectsWithCode } from "@sherpa/kit/testing";
 import {
   type AgentSessionRequestSchema,
   type AgentSessionResponse,
@@ -13,7 +14,6 @@ import {
   TaskState,
 } from "@sherpa/proto";
 import type { Principal } from "../access/principal.js";
-import { rejectsWithCode } from "./testing/assert-connect-error.js";
 import {
   createTestTransport,
   type TestTransport,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { rejectsWithCode } from "./testing/assert-connect-error.js";
+import { rejectsWithCode } from "@sherpa/kit/testing";
 import { createTestTransport, type TestTransport } from "./testing/create-test-transport.js";
 
 const secret = "SQLITE_CORRUPT: /var/lib/sherpa/sherpa.db page 7";

@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
+import { rejectsWithCode } from "@sherpa/kit/testing";
 import { GpuState, NodeState } from "@sherpa/proto";
 import type { NodeRegistration } from "../storage/node-store.js";
-import { rejectsWithCode, rejectsWithViolations } from "./testing/assert-connect-error.js";
+import { rejectsWithViolations } from "./testing/assert-connect-error.js";
 import {
   createTestTransport,
   type TestTransport,

@@ -3,16 +3,13 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
+import { rejectsWithCode } from "@sherpa/kit/testing";
 import {
   type CreateQueueRequestSchema,
   QueueState,
   type UpdateQueueRequestSchema,
 } from "@sherpa/proto";
-import {
-  rejectsWithCode,
-  rejectsWithReason,
-  rejectsWithViolations,
-} from "./testing/assert-connect-error.js";
+import { rejectsWithReason, rejectsWithViolations } from "./testing/assert-connect-error.js";
 import { createTestTransport, type TestTransport } from "./testing/create-test-transport.js";
 
 describe("QueueService", () => {

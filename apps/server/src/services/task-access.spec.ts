@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { Code } from "@connectrpc/connect";
+import { rejectsWithCode } from "@sherpa/kit/testing";
 import { TaskState } from "@sherpa/proto";
-import { rejectsWithCode, rejectsWithReason } from "./testing/assert-connect-error.js";
+import { rejectsWithReason } from "./testing/assert-connect-error.js";
 import {
   createTestTransport,
   type TestClients,

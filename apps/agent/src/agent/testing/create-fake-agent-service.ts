@@ -157,18 +157,3 @@ export function createFakeAgentService(options: FakeAgentServiceOptions = {}) {
       events.flatMap((event) => (event.kind === "register" ? [event.value] : [])),
   };
 }
-
-/** Polls `predicate` until it holds; fails the test after `timeoutMs`. */
-export async function waitFor(
-  what: string,
-  predicate: () => boolean,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

@@ -1,28 +1,7 @@
 import assert from "node:assert/strict";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, type ConnectError } from "@connectrpc/connect";
+import { rejectsWithCode } from "@sherpa/kit/testing";
 import { BadRequestSchema, ErrorInfoSchema } from "@sherpa/proto/google/rpc/error_details_pb.js";
-
-/**
- * Asserts that `call` fails with `code` and a message matching `message`;
- * returns the error for further checks.
- */
-export async function rejectsWithCode(
-  call: Promise<unknown>,
-  code: Code,
-  message?: RegExp,
-): Promise<ConnectError> {
-  let caught: unknown;
-  await assert.rejects(call, (error) => {
-    caught = error;
-    return true;
-  });
-  assert.ok(caught instanceof ConnectError, `expected a ConnectError, got ${String(caught)}`);
-  assert.equal(Code[caught.code], Code[code], `unexpected code; message: ${caught.rawMessage}`);
-  if (message !== undefined) {
-    assert.match(caught.rawMessage, message);
-  }
-  return caught;
-}
 
 /**
  * Asserts that `call` fails with InvalidArgument whose google.rpc.BadRequest

@@ -1,0 +1,3 @@
+export type { PollUntilOptions } from "./poll-until.js";
+export { pollUntil, waitFor } from "./poll-until.js";
+export { rejectsWithCode } from "./rejects-with-code.js";
