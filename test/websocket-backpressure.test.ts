@@ -1,9 +1,19 @@
 import assert from "node:assert/strict";
+import type { Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { createSherpaClient } from "@sherpa/sdk";
 import WebSocket from "ws";
+import { parseMetrics, sampleValue } from "./support/metrics-text.js";
+import { pollUntil } from "./support/poll-until.js";
 import { type StartedServer, startServer } from "./support/start-server.js";
 import { waitForTaskEnd } from "./support/wait-for-task.js";
+
+/** How the server ended a log WebSocket, and how much it had sent before. */
+interface LogReadResult {
+  code: number;
+  /** Bytes of the frames received before the close. */
+  bytes: number;
+}
 
 describe("a WebSocket client that reads too slowly", () => {
   let server: StartedServer;
@@ -20,7 +30,33 @@ describe("a WebSocket client that reads too slowly", () => {
     await server.stop();
   });
 
-  test("is closed with 4429 once the buffer limit is reached, instead of growing server memory", async () => {
+  /** Opens the task's log WebSocket; `result` resolves once the server has closed it. */
+  async function openLogSocket(id: string) {
+    const socket = new WebSocket(`${server.baseUrl.replace(/^http/, "ws")}/v1/tasks/${id}/logs`, {
+      headers: server.adminHeaders,
+    });
+    socket.on("error", () => {});
+    let bytes = 0;
+    socket.on("message", (data: Buffer) => {
+      bytes += data.length;
+    });
+    const result = new Promise<LogReadResult>((resolve) =>
+      socket.once("close", (code) => resolve({ code, bytes })),
+    );
+    await new Promise((resolve) => socket.once("upgrade", resolve));
+    const tcp = (socket as unknown as { _socket: Socket })._socket;
+    return { tcp, result };
+  }
+
+  /** The server's resident memory, as its /metrics reports it. */
+  async function serverResidentBytes(): Promise<number> {
+    const response = await fetch(`${server.baseUrl}/metrics`, { headers: server.adminHeaders });
+    const value = sampleValue(parseMetrics(await response.text()), "process_resident_memory_bytes");
+    assert.ok(value !== undefined, "/metrics has process_resident_memory_bytes");
+    return value;
+  }
+
+  test("is closed with 4429 once the buffer limit is reached, while the server's memory stays flat", async () => {
     const client = createSherpaClient({ baseUrl: server.baseUrl, token: server.adminToken });
     // About 40 MB of output: far more than the socket buffers of both ends hold.
     const { task } = await client.tasks.submitTask({
@@ -33,17 +69,43 @@ describe("a WebSocket client that reads too slowly", () => {
     const id = task?.id ?? "";
     await waitForTaskEnd(client, id, 30_000);
 
-    const socket = new WebSocket(`${server.baseUrl.replace(/^http/, "ws")}/v1/tasks/${id}/logs`, {
-      headers: server.adminHeaders,
-    });
-    socket.on("error", () => {});
-    await new Promise((resolve) => socket.once("upgrade", resolve));
+    // A reader that keeps up gets the whole log: how many bytes that is, and how
+    // long the server takes to produce it.
+    const readStartedAt = Date.now();
+    const whole = await (await openLogSocket(id)).result;
+    const wholeLogMs = Date.now() - readStartedAt;
+    assert.equal(whole.code, 1000, "a reader that keeps up gets the whole log");
+
+    const residentBefore = await serverResidentBytes();
+    const slow = await openLogSocket(id);
     // Stop reading: the server's writes pile up behind a full TCP window.
-    const tcp = (socket as unknown as { _socket: import("node:net").Socket })._socket;
-    tcp.pause();
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    const closed = new Promise<number>((resolve) => socket.once("close", (code) => resolve(code)));
-    tcp.resume();
-    assert.equal(await closed, 4429);
+    slow.tcp.pause();
+    // A server that queued everything for this reader would hold the whole log
+    // within as long as it took to send it to a reader that kept up.
+    const allowedGrowthBytes = whole.bytes / 4;
+    const watchUntil = Date.now() + wholeLogMs;
+    let residentPeak = residentBefore;
+    await pollUntil(
+      async () => {
+        residentPeak = Math.max(residentPeak, await serverResidentBytes());
+        return residentPeak;
+      },
+      (peak) => peak - residentBefore > allowedGrowthBytes || Date.now() >= watchUntil,
+      // Never reached: the watch ends at watchUntil, before this.
+      { what: "the watch over the server's memory to end", timeoutMs: 2 * wholeLogMs },
+    );
+    const grownMiB = (residentPeak - residentBefore) / 2 ** 20;
+    assert.ok(
+      residentPeak - residentBefore <= allowedGrowthBytes,
+      `the server's resident memory grew by ${grownMiB.toFixed(1)} MiB while the reader stalled, against ${(whole.bytes / 2 ** 20).toFixed(1)} MiB of log frames`,
+    );
+
+    slow.tcp.resume();
+    const stalled = await slow.result;
+    assert.equal(
+      stalled.code,
+      4429,
+      `closed after ${stalled.bytes} of the ${whole.bytes} bytes of the log's frames`,
+    );
   });
 });
