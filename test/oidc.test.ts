@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { type OidcIssuer, startOidcIssuer } from "@sherpa/kit/testing/oidc-issuer";
 import { PrincipalKind, Role, TaskState } from "@sherpa/proto";
 import { Code, createSherpaClient, type SherpaClient, type SherpaProtocol } from "@sherpa/sdk";
 import { generateKeyPair, type JWTPayload } from "jose";
 import { accessOf } from "./support/access-clients.js";
 import { reasonOf, rpcErrorOf } from "./support/rpc-error-of.js";
-import { type OidcIssuer, startOidcIssuer } from "./support/start-oidc-issuer.js";
 import { type StartedServer, startServer } from "./support/start-server.js";
 
 const protocols: readonly SherpaProtocol[] = ["connect", "grpc", "grpc-web"];

@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Code } from "@connectrpc/connect";
 import { rejectsWithCode } from "@sherpa/kit/testing";
+import { type OidcIssuer, startOidcIssuer } from "@sherpa/kit/testing/oidc-issuer";
 import { generateKeyPair } from "jose";
 import { createOidcVerifier, looksLikeJwt, type OidcVerifierOptions } from "./oidc-verifier.js";
 import type { Role } from "./roles.js";
-import { startTestIssuer, type TestIssuer } from "./testing/start-test-issuer.js";
 
-function verifierOf(issuer: TestIssuer, overrides: Partial<OidcVerifierOptions> = {}) {
+function verifierOf(issuer: OidcIssuer, overrides: Partial<OidcVerifierOptions> = {}) {
   return createOidcVerifier({
     issuer: issuer.issuer,
     audience: issuer.audience,
@@ -24,9 +24,9 @@ function recordingLogger() {
 }
 
 describe("createOidcVerifier", () => {
-  let issuer: TestIssuer;
+  let issuer: OidcIssuer;
   before(async () => {
-    issuer = await startTestIssuer();
+    issuer = await startOidcIssuer();
   });
   after(() => issuer.stop());
 
@@ -186,7 +186,7 @@ describe("createOidcVerifier", () => {
   });
 
   it("answers Unavailable, naming the issuer, when nothing listens there", async () => {
-    const gone = await startTestIssuer();
+    const gone = await startOidcIssuer();
     await gone.stop();
     const error = await rejectsWithCode(
       verifierOf(gone).verify(await gone.sign({ sub: "dave" })),
@@ -206,9 +206,9 @@ describe("createOidcVerifier", () => {
 });
 
 describe("createOidcVerifier and key rotation", () => {
-  let issuer: TestIssuer;
+  let issuer: OidcIssuer;
   before(async () => {
-    issuer = await startTestIssuer();
+    issuer = await startOidcIssuer();
   });
   after(() => issuer.stop());
 
