@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import { describe, type TestContext, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import {
   Health,
   HealthCheckResponse_ServingStatus as ServingStatus,
 } from "@sherpa/proto/grpc/health/v1/health_pb.js";
+import { pollUntil } from "./support/poll-until.js";
 import { run } from "./support/run.js";
 import { type StartedServer, startServer } from "./support/start-server.js";
 
@@ -25,31 +25,44 @@ function shuttingDown(server: StartedServer) {
 
 /**
  * A Health Watch over gRPC that resolves once the first status (SERVING) has
- * arrived; `ended` resolves with the error that ended the stream and when.
+ * arrived; `notServing` resolves once the stream has said NOT_SERVING, `ended`
+ * with the error that ended the stream and when.
  */
 async function openHealthWatch(server: StartedServer) {
   const health = createClient(Health, createGrpcTransport({ baseUrl: server.baseUrl }));
   const stream = health.watch({ service: "" }, { timeoutMs: 60_000 })[Symbol.asyncIterator]();
   const first = await stream.next();
   assert.equal(first.value?.status, ServingStatus.SERVING);
+  let settleNotServing = (_seen: boolean) => {};
+  const notServing = new Promise<void>((resolve, reject) => {
+    settleNotServing = (seen) =>
+      seen ? resolve() : reject(new Error("the Watch ended without saying NOT_SERVING"));
+  });
+  // Only the tests that wait for it see it rejected.
+  notServing.catch(() => {});
   const ended = (async () => {
     try {
-      while (!(await stream.next()).done) {
-        // Statuses after the first are not what these tests look at.
+      for (let next = await stream.next(); !next.done; next = await stream.next()) {
+        if (next.value.status === ServingStatus.NOT_SERVING) {
+          settleNotServing(true);
+        }
       }
       return { error: undefined, at: Date.now() };
     } catch (error) {
       return { error: ConnectError.from(error), at: Date.now() };
+    } finally {
+      settleNotServing(false);
     }
   })();
-  return { ended };
+  return { notServing, ended };
 }
 
 /**
  * Starts a Connect POST over HTTP/1.1 with a declared body of which only the
- * first half is sent; `finish()` sends the rest and resolves with the response.
- * Like most HTTP clients, it keeps the connection open for reuse afterwards,
- * until the test ends.
+ * first half is sent, once the server has read the headers (it answers
+ * `Expect: 100-continue`); `headersRead` resolves then. `finish()` sends the
+ * rest and resolves with the response. Like most HTTP clients, it keeps the
+ * connection open for reuse afterwards, until the test ends.
  */
 function startSlowSubmit(t: TestContext, server: StartedServer) {
   const agent = new http.Agent({ keepAlive: true });
@@ -63,7 +76,12 @@ function startSlowSubmit(t: TestContext, server: StartedServer) {
       ...server.adminHeaders,
       "content-type": "application/json",
       "content-length": String(body.length),
+      expect: "100-continue",
     },
+  });
+  const headersRead = new Promise<void>((resolve, reject) => {
+    request.once("continue", resolve);
+    request.once("response", () => reject(new Error("answered before any of the body was sent")));
   });
   const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
     request.once("error", reject);
@@ -77,8 +95,12 @@ function startSlowSubmit(t: TestContext, server: StartedServer) {
     });
   });
   request.flushHeaders();
-  request.write(body.slice(0, half));
+  headersRead.then(
+    () => request.write(body.slice(0, half)),
+    () => {},
+  );
   return {
+    headersRead,
     finish() {
       request.end(body.slice(half));
       return response;
@@ -91,21 +113,22 @@ describe("graceful shutdown on SIGTERM", () => {
     const graceMs = 3000;
     const server = await startOwnServer(t, { SHERPA_SHUTDOWN_GRACE_MS: String(graceMs) });
     const submit = startSlowSubmit(t, server);
-    // Let the server read the headers and the first half before the signal.
-    await sleep(200);
+    await submit.headersRead;
     const signalledAt = Date.now();
     server.kill("SIGTERM");
     await shuttingDown(server);
 
-    let refused: Awaited<ReturnType<typeof run>> | undefined;
-    for (const deadline = Date.now() + 2000; Date.now() < deadline; await sleep(50)) {
-      refused = await run("curl", ["--silent", "--max-time", "2", `${server.baseUrl}/healthz`]);
-      if (refused.exitCode !== 0) {
-        break;
-      }
-    }
+    // Answered (0) before the listener closes; accepted as it closes and then
+    // reset (56) or hung up on (52): not refused yet. The call in flight ends
+    // with the grace, so a refusal has to come within it.
+    const notRefusedYet = [0, 52, 56];
+    const refused = await pollUntil(
+      () => run("curl", ["--silent", "--max-time", "2", `${server.baseUrl}/healthz`]),
+      (result) => !notRefusedYet.includes(result.exitCode ?? -1),
+      { what: "a new connection to be refused", timeoutMs: graceMs - (Date.now() - signalledAt) },
+    );
     // curl exit status 7: failed to connect.
-    assert.equal(refused?.exitCode, 7, "a new connection is refused while draining");
+    assert.equal(refused.exitCode, 7, "a new connection is refused while draining");
 
     const response = await submit.finish();
     assert.equal(response.status, 200, response.text);
@@ -118,7 +141,7 @@ describe("graceful shutdown on SIGTERM", () => {
   });
 
   test("a health Watch is ended with Unavailable when the grace period runs out", async (t) => {
-    const graceMs = 1500;
+    const graceMs = 2000;
     const server = await startOwnServer(t, { SHERPA_SHUTDOWN_GRACE_MS: String(graceMs) });
     const watch = await openHealthWatch(server);
     const signalledAt = Date.now();
@@ -128,20 +151,22 @@ describe("graceful shutdown on SIGTERM", () => {
     assert.equal(error?.code, Code.Unavailable, String(error));
     const endedAfterMs = at - signalledAt;
     assert.ok(endedAfterMs >= graceMs - 100, `ended ${endedAfterMs} ms after SIGTERM`);
-    assert.ok(endedAfterMs < graceMs + 2000, `ended ${endedAfterMs} ms after SIGTERM`);
+    assert.ok(endedAfterMs < 2 * graceMs, `ended ${endedAfterMs} ms after SIGTERM`);
 
     assert.equal(await server.exited, 0);
     const exitedAfterMs = Date.now() - signalledAt;
-    assert.ok(exitedAfterMs < graceMs + 2000, `exited ${exitedAfterMs} ms after SIGTERM`);
+    assert.ok(exitedAfterMs < 2 * graceMs, `exited ${exitedAfterMs} ms after SIGTERM`);
   });
 
   test("a second SIGTERM during a long grace period exits at once with a non-zero status", async (t) => {
-    const server = await startOwnServer(t, { SHERPA_SHUTDOWN_GRACE_MS: "30000" });
+    const graceMs = 30_000;
+    const server = await startOwnServer(t, { SHERPA_SHUTDOWN_GRACE_MS: String(graceMs) });
     // An open stream keeps the first SIGTERM's drain waiting for the whole grace period.
     const watch = await openHealthWatch(server);
     server.kill("SIGTERM");
     await shuttingDown(server);
-    await sleep(200);
+    // The drain has reached the open Watch, which now holds it up.
+    await watch.notServing;
     assert.ok(
       server.logLines().every((line) => line.msg !== "shut down"),
       "the first SIGTERM is still draining",
@@ -152,7 +177,10 @@ describe("graceful shutdown on SIGTERM", () => {
     const exitCode = await server.exited;
     const exitedAfterMs = Date.now() - secondSignalAt;
     assert.notEqual(exitCode, 0);
-    assert.ok(exitedAfterMs < 1000, `exited ${exitedAfterMs} ms after the second SIGTERM`);
+    assert.ok(
+      exitedAfterMs < graceMs / 10,
+      `exited ${exitedAfterMs} ms after the second SIGTERM, against a ${graceMs} ms grace`,
+    );
     assert.ok(server.logLines().some((line) => line.msg === "second signal: exiting now"));
     const { error } = await watch.ended;
     assert.ok(error !== undefined, "the Watch stream does not end cleanly");
