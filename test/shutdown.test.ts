@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import http from "node:http";
+import net from "node:net";
 import { describe, type TestContext, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import {
@@ -157,6 +160,47 @@ describe("graceful shutdown on SIGTERM", () => {
     const exitedAfterMs = Date.now() - signalledAt;
     assert.ok(exitedAfterMs < 2 * graceMs, `exited ${exitedAfterMs} ms after SIGTERM`);
   });
+
+  // Kubernetes TCP probes connect and hang up without a byte; other clients connect and wait.
+  for (const { name, hangUp } of [
+    { name: "closed before its first byte (a TCP probe)", hangUp: true },
+    { name: "open but silent", hangUp: false },
+  ]) {
+    test(`a connection ${name} does not hold the shutdown up until SHERPA_HEADERS_TIMEOUT_MS`, async (t) => {
+      const headersTimeoutMs = 30_000;
+      const server = await startOwnServer(t, {
+        SHERPA_HEADERS_TIMEOUT_MS: String(headersTimeoutMs),
+        SHERPA_SHUTDOWN_GRACE_MS: String(headersTimeoutMs),
+      });
+      const socket = net.connect(server.port, "127.0.0.1");
+      t.after(() => socket.destroy());
+      socket.on("error", () => {
+        // Reset by the server while it shuts down: what a silent client may get.
+      });
+      await once(socket, "connect");
+      if (hangUp) {
+        socket.end();
+        // The server closes its side too, rather than sit in CLOSE-WAIT until the timeout.
+        const closedByServer = await Promise.race([
+          once(socket, "close").then(() => true),
+          sleep(headersTimeoutMs / 2).then(() => false),
+        ]);
+        assert.ok(closedByServer, "the server still holds the connection the client closed");
+      }
+      // Accepted in order: once a later connection is answered, the server has this one too.
+      const probe = await run("curl", ["--silent", "--max-time", "5", `${server.baseUrl}/healthz`]);
+      assert.equal(probe.exitCode, 0, probe.stderr);
+
+      const signalledAt = Date.now();
+      server.kill("SIGTERM");
+      assert.equal(await server.exited, 0);
+      const exitedAfterMs = Date.now() - signalledAt;
+      assert.ok(
+        exitedAfterMs < headersTimeoutMs / 2,
+        `exited ${exitedAfterMs} ms after SIGTERM, against a ${headersTimeoutMs} ms headers timeout`,
+      );
+    });
+  }
 
   test("a second SIGTERM during a long grace period exits at once with a non-zero status", async (t) => {
     const graceMs = 30_000;

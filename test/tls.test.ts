@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   Code,
   ConnectError,
@@ -52,12 +55,18 @@ async function makeDevCerts(t: TestContext): Promise<DevCerts | undefined> {
 }
 
 /** Starts a TLS server that the test stops; with `clientCa`, clients must present a certificate. */
-async function startTlsServer(t: TestContext, certs: DevCerts, clientCa?: string) {
+async function startTlsServer(
+  t: TestContext,
+  certs: DevCerts,
+  clientCa?: string,
+  env: Record<string, string> = {},
+) {
   const server = await startServer({
     env: {
       SHERPA_TLS_CERT: certs.serverCert,
       SHERPA_TLS_KEY: certs.serverKey,
       ...(clientCa === undefined ? {} : { SHERPA_TLS_CLIENT_CA: clientCa }),
+      ...env,
     },
   });
   t.after(() => server.stop());
@@ -228,4 +237,67 @@ test("mutual TLS: SHERPA_TLS_CLIENT_CA refuses clients without a certificate it 
     assert.equal(served.exitCode, 0, served.stderr);
     assert.deepEqual(JSON.parse(served.stdout), { status: "SERVING" });
   });
+});
+
+/** Resolves with whether the server closed the socket within `timeoutMs`. */
+function closedWithin(socket: net.Socket, timeoutMs: number): Promise<boolean> {
+  return Promise.race([once(socket, "close").then(() => true), sleep(timeoutMs).then(() => false)]);
+}
+
+test("TLS: a connection that never finishes its handshake is closed after SHERPA_HEADERS_TIMEOUT_MS", async (t) => {
+  const certs = await makeDevCerts(t);
+  if (certs === undefined) {
+    return;
+  }
+  const headersTimeoutMs = 1000;
+  const server = await startTlsServer(t, certs, undefined, {
+    SHERPA_HEADERS_TIMEOUT_MS: String(headersTimeoutMs),
+  });
+  const silent = net.connect(server.port, "127.0.0.1");
+  t.after(() => silent.destroy());
+  silent.on("error", () => {
+    // A reset is one way of being cut off.
+  });
+  await once(silent, "connect");
+  assert.ok(await closedWithin(silent, headersTimeoutMs * 3), "still open after the timeout");
+});
+
+test("TLS: connections closed before the handshake (TCP probes) or silent in it do not hold the shutdown up", async (t) => {
+  const certs = await makeDevCerts(t);
+  if (certs === undefined) {
+    return;
+  }
+  const headersTimeoutMs = 30_000;
+  const server = await startTlsServer(t, certs, undefined, {
+    SHERPA_HEADERS_TIMEOUT_MS: String(headersTimeoutMs),
+    SHERPA_SHUTDOWN_GRACE_MS: String(headersTimeoutMs),
+  });
+  const connect = async () => {
+    const socket = net.connect(server.port, "127.0.0.1");
+    t.after(() => socket.destroy());
+    socket.on("error", () => {
+      // Reset by the server while it shuts down: what a silent client may get.
+    });
+    await once(socket, "connect");
+    return socket;
+  };
+  const probe = await connect();
+  probe.end();
+  assert.ok(
+    await closedWithin(probe, headersTimeoutMs / 2),
+    "the server still holds the connection the client closed (CLOSE-WAIT)",
+  );
+  await connect();
+  // Accepted in order: once a later connection is answered, the server has the silent one too.
+  const healthz = await curl(["--cacert", certs.ca, `${server.baseUrl}/healthz`]);
+  assert.equal(healthz.status, 200);
+
+  const signalledAt = Date.now();
+  server.kill("SIGTERM");
+  assert.equal(await server.exited, 0);
+  const exitedAfterMs = Date.now() - signalledAt;
+  assert.ok(
+    exitedAfterMs < headersTimeoutMs / 2,
+    `exited ${exitedAfterMs} ms after SIGTERM, against a ${headersTimeoutMs} ms headers timeout`,
+  );
 });

@@ -52,8 +52,9 @@ export interface Listener {
   server: http.Server;
   /**
    * Winds connections down for shutdown: GOAWAY on every HTTP/2 session
-   * (in-flight streams finish, no new ones start), and every HTTP/1.1
-   * keep-alive connection is closed as soon as it has no request in flight.
+   * (in-flight streams finish, no new ones start), every HTTP/1.1
+   * keep-alive connection is closed as soon as it has no request in flight,
+   * and a connection that has not yet shown its protocol is closed at once.
    */
   beginClosing(): void;
 }
@@ -121,18 +122,43 @@ export function createListener(
     socket.resume();
   };
   const firstBytesTimeoutMs = options.firstBytesTimeoutMs ?? 10_000;
+  // Connections no server owns yet (protocol not shown, TLS not finished): closing ends
+  // them itself, or close() waits for their timeout.
+  const unclaimed = new Map<string, Socket>();
+  const trackUntilClaimed = (socket: Socket) => {
+    const key = connectionKey(socket);
+    unclaimed.set(key, socket);
+    socket.once("close", () => {
+      if (unclaimed.get(key) === socket) {
+        unclaimed.delete(key);
+      }
+    });
+  };
   http1Server.removeAllListeners("connection");
   if (options.tls === undefined) {
     http1Server.on("connection", (socket: Socket) => {
-      sniffProtocol(socket, firstBytesTimeoutMs, (isHttp2) => route(socket, isHttp2));
+      trackUntilClaimed(socket);
+      sniffProtocol(socket, firstBytesTimeoutMs, (isHttp2) => {
+        unclaimed.delete(connectionKey(socket));
+        route(socket, isHttp2);
+      });
     });
   } else {
     const tlsServer = createTlsServer(options.tls, firstBytesTimeoutMs);
     tlsServer.on("secureConnection", (socket: tls.TLSSocket) => {
+      unclaimed.delete(connectionKey(socket));
       socket.setTimeout(0);
+      // Half-open again, as the HTTP/1.1 server accepts its sockets.
+      socket.allowHalfOpen = true;
       route(socket, socket.alpnProtocol === "h2");
     });
-    http1Server.on("connection", (socket: Socket) => tlsServer.emit("connection", socket));
+    http1Server.on("connection", (socket: Socket) => {
+      trackUntilClaimed(socket);
+      // The TLS socket copies this: a peer that hangs up mid-handshake (or before it, as
+      // a TCP probe does) must close it, not leave it in CLOSE-WAIT.
+      socket.allowHalfOpen = false;
+      tlsServer.emit("connection", socket);
+    });
   }
 
   let closing = false;
@@ -147,6 +173,9 @@ export function createListener(
     server: http1Server,
     beginClosing() {
       closing = true;
+      for (const socket of unclaimed.values()) {
+        socket.destroy();
+      }
       http1Server.closeIdleConnections();
       for (const session of sessions) {
         session.close();
@@ -155,9 +184,14 @@ export function createListener(
   };
 }
 
+/** Names a connection by its two ends, as its raw and TLS sockets both report them. */
+function connectionKey(socket: Socket): string {
+  return `${socket.localAddress}:${socket.localPort}|${socket.remoteAddress}:${socket.remotePort}`;
+}
+
 function createTlsServer(options: ListenerTlsOptions, handshakeTimeoutMs: number): tls.Server {
   const requireClientCert = options.clientCa !== undefined;
-  return tls.createServer({
+  const server = tls.createServer({
     cert: options.cert,
     key: options.key,
     ALPNProtocols: ["h2", "http/1.1"],
@@ -166,6 +200,9 @@ function createTlsServer(options: ListenerTlsOptions, handshakeTimeoutMs: number
       ? { ca: options.clientCa, requestCert: true, rejectUnauthorized: true }
       : {}),
   });
+  // Node reports a handshake timeout here but leaves the socket open.
+  server.on("tlsClientError", (_error, socket) => socket.destroy());
+  return server;
 }
 
 /**
@@ -177,8 +214,12 @@ function sniffProtocol(socket: Socket, timeoutMs: number, route: (isHttp2: boole
   const onTimeout = () => socket.destroy();
   // Until a server owns the socket, a reset by the peer must not become an uncaught error.
   const onError = () => socket.destroy();
+  // The socket is half-open: a peer that hangs up before speaking (a TCP probe) would
+  // leave it in CLOSE-WAIT until the timeout, holding the server's close() up.
+  const onEnd = () => socket.destroy();
   socket.setTimeout(timeoutMs, onTimeout);
   socket.on("error", onError);
+  socket.once("end", onEnd);
   const onData = (chunk: Buffer) => {
     received = Buffer.concat([received, chunk]);
     const compared = Math.min(received.length, http2Preface.length);
@@ -188,6 +229,7 @@ function sniffProtocol(socket: Socket, timeoutMs: number, route: (isHttp2: boole
     }
     socket.removeListener("data", onData);
     socket.removeListener("error", onError);
+    socket.removeListener("end", onEnd);
     socket.removeListener("timeout", onTimeout);
     socket.setTimeout(0);
     socket.pause();
