@@ -17,7 +17,11 @@ export interface FollowTaskLogsRequest {
   offset: number;
   /** Keep reading new lines until the task has ended. */
   follow: boolean;
-  /** Ends the reading early (the caller went away). */
+  /**
+   * Ends the reading early with the signal's reason as its error (a passed
+   * deadline, the caller gone, the server shutting down), so that a follow cut
+   * short never looks like a log read to its end.
+   */
   signal: AbortSignal;
 }
 
@@ -26,7 +30,8 @@ const batchSize = 500;
 /**
  * Reads a task's log from an offset in batches of lines; with `follow`, waits
  * for new lines while the task runs and ends once it has ended and every line
- * has been read. Throws the store's not-found error for an unknown task.
+ * has been read. Throws the store's not-found error for an unknown task, and
+ * the signal's reason once it aborts.
  */
 export async function* followTaskLogs(
   deps: FollowTaskLogsDeps,
@@ -42,7 +47,8 @@ export async function* followTaskLogs(
   });
   try {
     let next = request.offset;
-    while (!request.signal.aborted) {
+    for (;;) {
+      request.signal.throwIfAborted();
       const lines = await deps.logs.readLines(request.taskId, next, batchSize);
       const last = lines.at(-1);
       if (last !== undefined) {

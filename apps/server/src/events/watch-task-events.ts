@@ -22,7 +22,10 @@ export interface WatchTaskEventsRequest {
   visibleQueues: readonly string[] | undefined;
   /** Start with the current state of the matching tasks. */
   includeCurrent: boolean;
-  /** Ends the watch (the caller went away). */
+  /**
+   * Ends the watch with the signal's reason as its error (a passed deadline,
+   * the caller gone, the server shutting down), not as a watch that ended by itself.
+   */
   signal: AbortSignal;
   /** Most events held for a slow reader before the watch ends with `onOverflow()`. */
   bufferLimit: number;
@@ -56,9 +59,10 @@ export async function* watchTaskEvents(
       queue.close(request.onOverflow());
     }
   });
-  const endOnAbort = () => queue.close();
+  const endOnAbort = () => queue.close(request.signal.reason);
   request.signal.addEventListener("abort", endOnAbort);
   try {
+    request.signal.throwIfAborted();
     if (request.includeCurrent) {
       for (const task of await currentTasks(deps.tasks, request)) {
         if (matches(task)) {

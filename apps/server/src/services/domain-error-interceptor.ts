@@ -1,5 +1,5 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { requestIdKey } from "@sherpa/server-kit";
+import { abortedCallError, requestIdKey } from "@sherpa/server-kit";
 import { DomainError, type DomainErrorKind } from "../domain/errors.js";
 import { invalidArgumentError } from "./field-violations.js";
 import { reasonedError } from "./reasoned-error.js";
@@ -20,27 +20,51 @@ const codeOfKind: Record<Exclude<DomainErrorKind, "invalid-argument">, Code> = {
  * code, a ConnectError passes through, and anything else is logged with its
  * stack and reaches the caller as Internal without internals. Streaming
  * handlers fail while their responses are read, so their stream is mapped too.
+ *
+ * Once the call's signal has aborted, the call ends with the abort's error
+ * (DeadlineExceeded, Unavailable, Canceled; see `abortedCallError`), whatever
+ * the handler did: a stream that then ends by itself must not reach the caller
+ * as a success, and what a handler throws then (a request body cut off when
+ * the client left) is the abort's doing, not a fault worth an error line.
  */
 export function createDomainErrorInterceptor(logger: ErrorLogger): Interceptor {
   return (next) => async (request) => {
     const map = (error: unknown) =>
-      toConnectError(error, logger, request.url, request.contextValues.get(requestIdKey));
+      request.signal.aborted
+        ? abortedCallError(request.signal)
+        : toConnectError(error, logger, request.url, request.contextValues.get(requestIdKey));
     let response: Awaited<ReturnType<typeof next>>;
     try {
       response = await next(request);
     } catch (error) {
       throw map(error);
     }
-    return response.stream ? { ...response, message: mapErrors(response.message, map) } : response;
+    if (!response.stream) {
+      if (request.signal.aborted) {
+        throw abortedCallError(request.signal);
+      }
+      return response;
+    }
+    return { ...response, message: mapErrors(response.message, map, request.signal) };
   };
 }
 
-/** Passes the messages through, turning an error of the stream into `map(error)`. */
-async function* mapErrors<T>(messages: AsyncIterable<T>, map: (error: unknown) => ConnectError) {
+/**
+ * Passes the messages through, turning an error of the stream into
+ * `map(error)`, and an end after the call's signal aborted into the abort's error.
+ */
+async function* mapErrors<T>(
+  messages: AsyncIterable<T>,
+  map: (error: unknown) => ConnectError,
+  signal: AbortSignal,
+) {
   try {
     yield* messages;
   } catch (error) {
     throw map(error);
+  }
+  if (signal.aborted) {
+    throw abortedCallError(signal);
   }
 }
 

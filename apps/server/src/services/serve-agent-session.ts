@@ -79,7 +79,9 @@ export async function* serveAgentSession(
     () => outbox.close(),
     (error: unknown) => outbox.close(error),
   );
-  const endOnAbort = () => outbox.close();
+  // Ended with the reason (the agent gone, the server shutting down), so that
+  // the session is not answered as one that ended by itself.
+  const endOnAbort = () => outbox.close(context.signal.reason);
   context.signal.addEventListener("abort", endOnAbort);
   let endedWithError = false;
   try {

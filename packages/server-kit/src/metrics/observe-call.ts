@@ -1,5 +1,4 @@
 import {
-  Code,
   ConnectError,
   type Interceptor,
   type StreamRequest,
@@ -7,6 +6,7 @@ import {
   type UnaryRequest,
   type UnaryResponse,
 } from "@connectrpc/connect";
+import { abortedCallError } from "../errors/aborted-call-error.js";
 
 /** The call an interceptor wraps, as connect-es hands it over. */
 type Next = Parameters<Interceptor>[0];
@@ -20,7 +20,8 @@ export interface CallObserver {
   /**
    * Called exactly once, when the call ends: `undefined` for success, else the
    * error normalised with `ConnectError.from`. A call also ends when its signal
-   * aborts (client gone, deadline, shutdown), even if the handler keeps running.
+   * aborts, even if the handler keeps running, with {@link abortedCallError}:
+   * DeadlineExceeded, Unavailable (shutdown) or Canceled (client gone).
    */
   onEnd(error: ConnectError | undefined): void;
   /** Replaces an error on its way to the caller, for example to add metadata. */
@@ -46,7 +47,7 @@ export async function observeCall(
     req.signal.removeEventListener("abort", onAbort);
     observer.onEnd(error);
   };
-  const onAbort = () => end(abortError(req.signal));
+  const onAbort = () => end(abortedCallError(req.signal));
   const fail = (error: unknown) => {
     end(ConnectError.from(error));
     return observer.mapError ? observer.mapError(error) : error;
@@ -95,7 +96,7 @@ export async function observeCall(
     } finally {
       // Reached without an outcome when the framework stops reading, which it
       // only does after aborting the call.
-      end(abortError(req.signal));
+      end(abortedCallError(req.signal));
     }
   }
 }
@@ -105,8 +106,4 @@ async function* tap<T>(messages: AsyncIterable<T>, onMessage: () => void): Async
     onMessage();
     yield message;
   }
-}
-
-function abortError(signal: AbortSignal): ConnectError {
-  return ConnectError.from(signal.reason ?? "operation was aborted", Code.Canceled);
 }
