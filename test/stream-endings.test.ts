@@ -4,6 +4,7 @@ import net from "node:net";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Code, ConnectError, createSherpaClient, type SherpaProtocol } from "@sherpa/sdk";
+import WebSocket from "ws";
 import { requireTool } from "./support/require-tool.js";
 import { run } from "./support/run.js";
 import { type LogLine, type StartedServer, startServer } from "./support/start-server.js";
@@ -208,6 +209,35 @@ describe("server streams end with the code the server logs", () => {
     const line = await callLine(server, "reset-connection");
     assert.equal(line.code, "Canceled", JSON.stringify(line));
     assert.equal(line.level, 30);
+    assert.deepEqual(errorLinesSince(server, since), []);
+  });
+
+  test("a WebSocket client sending a garbage frame gets 1002 and one warning line without a stack", async () => {
+    const since = server.logLines().length;
+    const socket = new WebSocket(`${server.baseUrl.replace(/^http/, "ws")}/v1/events`, {
+      headers: { ...server.adminHeaders, "x-request-id": "garbage-frame" },
+    });
+    await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+    const closed = new Promise<number>((resolve) => socket.once("close", resolve));
+    socket.on("error", () => {
+      // The server's close frame for the garbage may reach ws as an error.
+    });
+    // A masked frame with opcode 5, which RFC 6455 reserves: a protocol error.
+    (socket as unknown as { _socket: net.Socket })._socket.write(
+      Buffer.from([0x85, 0x80, 1, 2, 3, 4]),
+    );
+    assert.equal(await closed, 1002);
+    const line = await server.waitForLogLine(
+      (entry) => entry.reqId === "garbage-frame" && entry.code === "WS_ERR_INVALID_OPCODE",
+    );
+    assert.equal(line.level, 40);
+    assert.equal(line.err, undefined, "no error object, so no stack");
+    await sleep(200);
+    const linesOfSocket = server
+      .logLines()
+      .slice(since)
+      .filter((entry) => entry.reqId === "garbage-frame");
+    assert.equal(linesOfSocket.length, 1, JSON.stringify(linesOfSocket));
     assert.deepEqual(errorLinesSince(server, since), []);
   });
 });

@@ -41,6 +41,7 @@ import { registerMetricsRoute } from "./http/metrics-route.js";
 import { registerProbeRoutes } from "./http/probe-routes.js";
 import { requirePermission } from "./http/require-permission.js";
 import { registerUnknownRouteHandler } from "./http/unknown-route-handler.js";
+import { webSocketErrorHandler } from "./http/websocket-error-handler.js";
 import { registerWebSocketRoutes } from "./http/websocket-routes.js";
 import { registerAccessMetrics } from "./metrics/access-metrics.js";
 import { registerDomainMetrics } from "./metrics/domain-metrics.js";
@@ -201,6 +202,7 @@ export async function buildServer(
     logger: app.log,
   });
   await app.register(fastifyWebsocket, {
+    errorHandler: webSocketErrorHandler,
     options: {
       maxPayload: 64 * 1024,
       // Clients offer `sherpa.v1` beside their `bearer.<token>` entry; never echo the token.
