@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import {
@@ -165,22 +164,26 @@ describe("tasks run on the server's embedded agent", () => {
 
     assert.equal(task.state, TaskState.CANCELLED, task.stateReason);
     assert.ok(elapsedMs >= cancelGraceMs * 0.9, `SIGKILL waits for the grace (${elapsedMs} ms)`);
-    assert.ok(elapsedMs < cancelGraceMs + 4000, `ended ${elapsedMs} ms after the cancel`);
+    assert.ok(elapsedMs < 2 * cancelGraceMs, `ended ${elapsedMs} ms after the cancel`);
     assert.equal(processGroupExists(processGroupId), false, "no process of the task is left");
   });
 
   test("a task running past its timeout ends TIMED_OUT", async () => {
+    const timeoutMs = 1000;
     const submitted = await submit({
       argv: ["sleep", "30"],
       gpuCount: 1,
-      timeout: { seconds: 1n },
+      timeout: { seconds: BigInt(timeoutMs / 1000) },
     });
 
     const task = await waitForTaskEnd(client, submitted.id);
     assert.equal(task.state, TaskState.TIMED_OUT, task.stateReason);
     assert.ok(task.startTime && task.endTime);
     const ranMs = timestampMs(task.endTime) - timestampMs(task.startTime);
-    assert.ok(ranMs >= 900 && ranMs < 5000, `ran ${ranMs} ms with a 1 s timeout`);
+    assert.ok(
+      ranMs >= 0.9 * timeoutMs && ranMs < 5 * timeoutMs,
+      `ran ${ranMs} ms with a ${timeoutMs} ms timeout`,
+    );
   });
 
   test("a queue's GPU quota holds tasks back until its running tasks end", async () => {
@@ -289,8 +292,11 @@ describe("tasks run on the server's embedded agent", () => {
         Array.from({ length: taskCount }, async (_, i) => {
           const task = await submit({ argv: ["true"], gpuCount: 1 + (i % 2), labels });
           if (i % 3 === 0) {
-            // Some are cancelled at once, most likely while PENDING, others a moment later.
-            await sleep(i % 2 === 0 ? 0 : Math.random() * 100);
+            // Some are cancelled at once, most likely while PENDING, others a round trip
+            // later, when they may have started or ended.
+            if (i % 2 === 1) {
+              await getTask(task.id);
+            }
             await cancelUnlessEnded(task.id);
           }
           return task.id;
