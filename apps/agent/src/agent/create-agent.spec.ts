@@ -199,6 +199,24 @@ describe("createAgent", () => {
     );
   });
 
+  it("reports a task that cannot start as FAILED, and runs the one assigned with it in the same session", async () => {
+    const server = createFakeAgentService();
+    startAgent(server);
+    await waitFor("registration", () => server.sessions.length === 1);
+    // spawn() throws E2BIG for a command line this long, rather than emitting an error.
+    server.sessions[0]?.send(assignment("t-huge", ["true", "x".repeat(3 * 1024 * 1024)]));
+    server.sessions[0]?.send(assignment("t-next", ["sh", "-c", "echo next"]));
+    await waitFor("the huge task's status", () => server.statuses("t-huge").length === 1);
+    const failed = server.statuses("t-huge")[0];
+    assert.deepEqual(
+      [failed?.state, failed?.reason],
+      [TaskState.FAILED, "cannot start true: spawn E2BIG"],
+    );
+    await waitFor("the next task's end", () => server.statuses("t-next").length === 2);
+    assert.equal(server.statuses("t-next")[1]?.state, TaskState.SUCCEEDED);
+    assert.equal(server.registrations().length, 1, "the agent had to register again");
+  });
+
   it("cancels a running task, and reports a cancellation of an unknown task as cancelled", async () => {
     const server = createFakeAgentService();
     startAgent(server);

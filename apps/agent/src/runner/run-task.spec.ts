@@ -253,6 +253,19 @@ describe("runTask", () => {
       state: TaskState.FAILED,
       reason: /^cannot start \/nonexistent\/program: spawn \/nonexistent\/program ENOENT$/,
     },
+    {
+      name: "a program that is not executable",
+      argv: ["/etc/passwd"],
+      state: TaskState.FAILED,
+      reason: /^cannot start \/etc\/passwd: spawn \/etc\/passwd EACCES$/,
+    },
+    {
+      // Node throws this one from spawn() instead of emitting it.
+      name: "a command line too long for the kernel",
+      argv: ["true", "x".repeat(3 * 1024 * 1024)],
+      state: TaskState.FAILED,
+      reason: /^cannot start true: spawn E2BIG$/,
+    },
     { name: "an empty command", argv: [], state: TaskState.FAILED, reason: /^task has no command/ },
     {
       name: "a process killed by a signal the agent did not send",

@@ -1,6 +1,7 @@
-import { spawn } from "node:child_process";
+import { type ChildProcessByStdio, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { TaskState } from "@sherpa/proto";
 import { waitAtMost } from "../wait-at-most.js";
 import { createProcessGroupTerminator } from "./process-group.js";
@@ -91,17 +92,24 @@ export function runTask(options: RunTaskOptions): TaskHandle {
   } catch (error) {
     return notStarted(`cannot create working directory ${cwd}: ${(error as Error).message}`);
   }
-  const child = spawn(program, args, {
-    cwd,
-    env: taskEnvironment({
-      agentEnv: options.baseEnv ?? {},
-      task,
-      gpuIndices: options.gpuIndices,
-      nodeName: options.nodeName,
-    }),
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  let child: ChildProcessByStdio<null, Readable, Readable>;
+  try {
+    child = spawn(program, args, {
+      cwd,
+      env: taskEnvironment({
+        agentEnv: options.baseEnv ?? {},
+        task,
+        gpuIndices: options.gpuIndices,
+        nodeName: options.nodeName,
+      }),
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  } catch (error) {
+    // Node throws some spawn failures (E2BIG: argv and env too long for the
+    // kernel; a NUL byte in an argument) instead of emitting them as "error".
+    return notStarted(`cannot start ${program}: ${(error as Error).message}`);
+  }
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null } | Error>(
     (resolve) => {
       child.once("exit", (code, signal) => resolve({ code, signal }));
