@@ -2,8 +2,10 @@ export type { AsyncQueue } from "./async-queue.js";
 export { createAsyncQueue } from "./async-queue.js";
 export type { LabelList } from "./parse-labels.js";
 export {
+  labelCountProblem,
   labelListAllowed,
   labelProblem,
+  maxLabelCount,
   maxLabelValueLength,
   parseLabels,
   readLabelList,

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { labelProblem, parseLabels, readLabelList } from "./parse-labels.js";
+import { labelCountProblem, labelProblem, parseLabels, readLabelList } from "./parse-labels.js";
+
+/** `k0=v,k1=v,...`: a list of `count` labels. */
+function labelList(count: number): string {
+  return Array.from({ length: count }, (_, i) => `k${i}=v`).join(",");
+}
 
 describe("readLabelList", () => {
   const valid: [string, Record<string, string>][] = [
@@ -16,6 +21,7 @@ describe("readLabelList", () => {
     [`${"k".repeat(63)}=v`, { ["k".repeat(63)]: "v" }],
     [`k=${"v".repeat(256)}`, { k: "v".repeat(256) }],
     ["constructor=x", { constructor: "x" }],
+    [labelList(64), Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`k${i}`, "v"]))],
   ];
   for (const [text, labels] of valid) {
     it(`reads "${text.length > 40 ? `${text.slice(0, 40)}...` : text}"`, () => {
@@ -33,6 +39,7 @@ describe("readLabelList", () => {
     ["-gpu=x", 'has a label "-gpu=x" that is not allowed: label keys are'],
     [`${"k".repeat(64)}=v`, "label keys are 1 to 63"],
     [`k=${"v".repeat(257)}`, "label values are at most 256 characters"],
+    [labelList(65), "has too many labels: at most 64 labels are allowed; got 65"],
   ];
   for (const [text, problem] of invalid) {
     it(`refuses "${text.length > 40 ? `${text.slice(0, 40)}...` : text}", saying why`, () => {
@@ -49,5 +56,12 @@ describe("labelProblem", () => {
     assert.equal(labelProblem("gpu", "h100"), undefined);
     assert.match(labelProblem("gpu!", "h100") ?? "", /label keys are/);
     assert.match(labelProblem("gpu", "x".repeat(257)) ?? "", /label values are at most 256/);
+  });
+});
+
+describe("labelCountProblem", () => {
+  it("allows 64 labels and names the limit beyond", () => {
+    assert.equal(labelCountProblem(64), undefined);
+    assert.equal(labelCountProblem(11_000), "at most 64 labels are allowed; got 11000");
   });
 });

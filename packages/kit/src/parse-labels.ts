@@ -3,9 +3,22 @@ const labelKeyPattern = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/;
 /** Longest label value the server accepts. */
 export const maxLabelValueLength = 256;
 
+/**
+ * Most labels one thing (a task, a node, a node selector, a join token, a
+ * list filter) may have, so that a label map stays small (keys and values
+ * are bounded too) and its rows and query parameters few.
+ */
+export const maxLabelCount = 64;
+
 /** What a label list may be, for messages about a bad one. */
-export const labelListAllowed =
-  "empty or key=value,key2=value2 with distinct keys of 1 to 63 letters, digits, '.', '_', '/', '-' (starting with a letter or digit) and values of at most 256 characters";
+export const labelListAllowed = `empty or key=value,key2=value2: at most ${maxLabelCount} labels, with distinct keys of 1 to 63 letters, digits, '.', '_', '/', '-' (starting with a letter or digit) and values of at most ${maxLabelValueLength} characters`;
+
+/** Why a label map of `count` labels is too large; undefined when it is not. */
+export function labelCountProblem(count: number): string | undefined {
+  return count > maxLabelCount
+    ? `at most ${maxLabelCount} labels are allowed; got ${count}`
+    : undefined;
+}
 
 /**
  * Why `key` and `value` cannot be a label; undefined when they can. The
@@ -32,7 +45,7 @@ export type LabelList = { labels: Record<string, string> } | { problem: string }
  * Reads a label list, `key=value,key2=value2`: blank entries are skipped,
  * spaces around keys and values dropped, and a value is everything after the
  * first "=" (it may contain "="). Every label must pass {@link labelProblem},
- * and no key may come twice.
+ * no key may come twice, and there may be at most {@link maxLabelCount}.
  */
 export function readLabelList(text: string): LabelList {
   const labels: Record<string, string> = {};
@@ -54,6 +67,10 @@ export function readLabelList(text: string): LabelList {
       return { problem: `gives the label key "${key}" twice` };
     }
     labels[key] = value;
+  }
+  const countProblem = labelCountProblem(Object.keys(labels).length);
+  if (countProblem !== undefined) {
+    return { problem: `has too many labels: ${countProblem}` };
   }
   return { labels };
 }

@@ -1,4 +1,4 @@
-import { labelProblem } from "@sherpa/kit";
+import { labelCountProblem, labelProblem } from "@sherpa/kit";
 import type { FieldViolations } from "./field-violations.js";
 
 /** Largest page a List RPC returns. */
@@ -41,15 +41,23 @@ export function checkPageSize(violations: FieldViolations, pageSize: number): nu
 }
 
 /**
- * Checks a label map (of a task, a node filter or a node selector) by the rule
- * the settings' and the CLI's label parsers use too.
+ * Checks a label map (of a task, a node, a list filter, a node selector or a
+ * join token) by the rules the settings' and the CLI's label parsers use too:
+ * at most maxLabelCount labels, each key and value well formed. A map over
+ * the count is one violation, whatever its labels.
  */
 export function checkLabels(
   violations: FieldViolations,
   field: string,
   labels: Record<string, string>,
 ): void {
-  for (const [key, value] of Object.entries(labels)) {
+  const entries = Object.entries(labels);
+  const countProblem = labelCountProblem(entries.length);
+  if (countProblem !== undefined) {
+    violations.add(field, countProblem);
+    return;
+  }
+  for (const [key, value] of entries) {
     const problem = labelProblem(key, value);
     if (problem !== undefined) {
       violations.add(`${field}[${key}]`, problem);
