@@ -6,6 +6,7 @@ import {
   createRpcApp,
   type ListenerTlsOptions,
   observedRpcOptions,
+  streamingRequestPaths,
 } from "@sherpa/server-kit";
 import type { FastifyInstance } from "fastify";
 import { Registry } from "prom-client";
@@ -49,7 +50,7 @@ export async function buildConformanceServer(
   const tls = tlsOptions(request);
   const app = createRpcApp({
     logger: { level: "info", stream: logStream },
-    listener: listenerOptionsFrom(config, tls),
+    listener: listenerOptionsFrom(config, tls, streamingRequestPaths([ConformanceService])),
   });
   await app.register(fastifyConnectPlugin, {
     routes: (router) => router.service(ConformanceService, createConformanceService()),

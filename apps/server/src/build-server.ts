@@ -19,6 +19,7 @@ import {
   createReflectionServices,
   createRpcApp,
   observedRpcOptions,
+  streamingRequestPaths,
 } from "@sherpa/server-kit";
 import Fastify, { type FastifyInstance } from "fastify";
 import { sql } from "kysely";
@@ -84,7 +85,16 @@ export async function buildServer(
   const now = options.now ?? (() => new Date());
   const app = createRpcApp({
     logger: loggerOptions(config),
-    listener: listenerOptionsFrom(config, readTlsFiles(config)),
+    listener: listenerOptionsFrom(
+      config,
+      readTlsFiles(config),
+      streamingRequestPaths([
+        ...sherpaServices,
+        Health,
+        ServerReflectionV1,
+        ServerReflectionV1alpha,
+      ]),
+    ),
   });
   const db = await openDatabase({ dataDir: config.dataDir }).catch(async (error: unknown) => {
     await app.close();

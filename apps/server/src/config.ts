@@ -45,6 +45,8 @@ export interface ServerConfig {
   headersTimeoutMs: number;
   /** An idle keep-alive connection or HTTP/2 session is closed after this long. */
   idleTimeoutMs: number;
+  /** Time a request body of a unary or server-streaming call has to arrive completely. */
+  bodyTimeoutMs: number;
   /** How often agents heartbeat. */
   heartbeatIntervalMs: number;
   /** Whether the server runs an agent in-process, making this machine a node. */
@@ -280,6 +282,15 @@ export const settings: SettingsTable<ServerSettings> = {
     description: "An idle keep-alive connection or HTTP/2 session is closed after this long.",
     parse: integerIn(100, 24 * 60 * 60 * 1000),
     allowed: "an integer from 100 to 86400000",
+  },
+  bodyTimeoutMs: {
+    env: "SHERPA_BODY_TIMEOUT_MS",
+    flag: "body-timeout-ms",
+    defaultValue: "30000",
+    description:
+      "Time a unary or server-streaming call's request body has to arrive after its headers; slower calls get DeadlineExceeded (plain HTTP: 408), then their stream or connection closes. Client/bidi streams are exempt.",
+    parse: integerIn(100, 60 * 60 * 1000),
+    allowed: "an integer from 100 to 3600000",
   },
   heartbeatIntervalMs: {
     env: "SHERPA_HEARTBEAT_INTERVAL_MS",

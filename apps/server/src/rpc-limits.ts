@@ -10,10 +10,15 @@ export interface CallLimits {
   shutdownError: ConnectError;
 }
 
-/** The listener of a Sherpa server: its TLS, HTTP/2 stream limit and connection timeouts. */
+/**
+ * The listener of a Sherpa server: its TLS, HTTP/2 stream limit, connection
+ * timeouts and request body timeout, which the paths of client-streaming and
+ * bidi methods (`untimedBodyPaths`) are exempt from.
+ */
 export function listenerOptionsFrom(
   config: ServerConfig,
   tls: ListenerTlsOptions | undefined,
+  untimedBodyPaths: ReadonlySet<string>,
 ): ListenerOptions {
   return {
     tls,
@@ -21,6 +26,8 @@ export function listenerOptionsFrom(
     firstBytesTimeoutMs: config.headersTimeoutMs,
     headersTimeoutMs: config.headersTimeoutMs,
     idleTimeoutMs: config.idleTimeoutMs,
+    bodyTimeoutMs: config.bodyTimeoutMs,
+    untimedBodyPaths,
   };
 }
 

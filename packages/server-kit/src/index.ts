@@ -9,6 +9,7 @@ export type { HealthStatus } from "./health/health-status.js";
 export { createHealthStatus } from "./health/health-status.js";
 export type { Listener, ListenerOptions, ListenerTlsOptions } from "./listener/create-listener.js";
 export { createListener } from "./listener/create-listener.js";
+export { streamingRequestPaths } from "./listener/streaming-request-paths.js";
 export { resolveRequestId } from "./logging/resolve-request-id.js";
 export { peerAddressKey, requestIdKey } from "./logging/rpc-context-keys.js";
 export type { RpcLogger, RpcLoggingInterceptorOptions } from "./logging/rpc-logging-interceptor.js";

@@ -2,6 +2,7 @@ import http from "node:http";
 import http2 from "node:http2";
 import type { Socket } from "node:net";
 import tls from "node:tls";
+import { limitRequestBodyTime } from "./limit-request-body-time.js";
 import { releaseUnreadRequestBody } from "./release-unread-request-body.js";
 
 /** The connection preface every HTTP/2 client sends first (RFC 9113, section 3.4). */
@@ -44,6 +45,19 @@ export interface ListenerOptions {
    * closed; 60 000 ms unless set.
    */
   idleTimeoutMs?: number;
+  /**
+   * A request body that has not arrived completely this long after its
+   * headers ends the call: its RPC gets DeadlineExceeded (anything else 408),
+   * then the HTTP/2 stream is reset or the HTTP/1.1 connection closed. Paths
+   * in `untimedBodyPaths` are exempt until their answer is sent. 0 disables;
+   * 30 000 ms unless set.
+   */
+  bodyTimeoutMs?: number;
+  /**
+   * Paths whose request body may stay open for as long as the call:
+   * client-streaming and bidi RPCs (see `streamingRequestPaths`). None unless set.
+   */
+  untimedBodyPaths?: ReadonlySet<string>;
 }
 
 /** The listener, and a way to wind its connections down. */
@@ -66,18 +80,21 @@ export interface Listener {
  * anything else to the HTTP/1.1 server. With TLS, the protocol agreed by ALPN
  * decides. Both servers call the same handler. A request body the answer left
  * unread (a message over the size limit) is drained once the answer is sent,
- * so that a client still uploading can read it.
+ * so that a client still uploading can read it; a body that takes longer than
+ * `bodyTimeoutMs` to arrive ends its call (see {@link limitRequestBodyTime}).
  */
 export function createListener(
   handler: http.RequestListener,
   options: ListenerOptions = {},
 ): Listener {
   const headersTimeoutMs = options.headersTimeoutMs ?? 10_000;
+  const limitBodyTime = bodyTimeLimiter(options);
   // Node enforces the headers timeout only when it checks connections, every 30 s by default.
   const http1Server = http.createServer(
     { connectionsCheckingInterval: Math.max(100, Math.min(1000, headersTimeoutMs / 2)) },
     (request, response) => {
       releaseUnreadRequestBody(request, response);
+      limitBodyTime(request, response);
       handler(request, response);
     },
   );
@@ -94,6 +111,7 @@ export function createListener(
     { settings: { maxConcurrentStreams: options.maxConcurrentStreams ?? 100 } },
     (request, response) => {
       releaseUnreadRequestBody(request, response);
+      limitBodyTime(request, response);
       http2Handler(request, response);
     },
   );
@@ -181,6 +199,21 @@ export function createListener(
         session.close();
       }
     },
+  };
+}
+
+/** Applies {@link limitRequestBodyTime} to each request as the options say. */
+function bodyTimeLimiter(options: ListenerOptions) {
+  const timeoutMs = options.bodyTimeoutMs ?? 30_000;
+  const untimedPaths = options.untimedBodyPaths ?? new Set<string>();
+  return (
+    request: http.IncomingMessage | http2.Http2ServerRequest,
+    response: http.ServerResponse | http2.Http2ServerResponse,
+  ) => {
+    if (timeoutMs > 0) {
+      const path = (request.url ?? "").split("?")[0] ?? "";
+      limitRequestBodyTime(request, response, { timeoutMs, untimed: untimedPaths.has(path) });
+    }
   };
 }
 
