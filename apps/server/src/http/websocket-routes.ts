@@ -1,3 +1,5 @@
+import type { Socket } from "node:net";
+import { TLSSocket } from "node:tls";
 import { toJson } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type {} from "@fastify/websocket";
@@ -29,6 +31,13 @@ export const webSocketCloseCodes = {
   tooSlow: 4429,
   internalError: 1011,
 } as const;
+
+/**
+ * How long a client closed with 4429 (too slow) has to complete the close
+ * handshake before its connection is reset. A client that stopped reading
+ * never reads the close frame, queued behind the frames it left unread.
+ */
+export const webSocketCloseTimeoutMs = 2000;
 
 /** What the WebSocket routes need. */
 export interface WebSocketRoutesDeps {
@@ -77,7 +86,7 @@ export function registerWebSocketRoutes(app: FastifyInstance, deps: WebSocketRou
       }
       const follow = single(request.query.follow) !== "false";
       const principal = request.principal as Principal;
-      stream(socket, deps, principal, async (signal, send) => {
+      stream(socket, request.raw.socket, deps, principal, async (signal, send) => {
         checkCanSeeTask(principal, await deps.tasks.getTask(request.params.id));
         const batches = followTaskLogs(deps, { taskId: request.params.id, offset, follow, signal });
         for await (const lines of batches) {
@@ -105,7 +114,7 @@ export function registerWebSocketRoutes(app: FastifyInstance, deps: WebSocketRou
         return;
       }
       const principal = request.principal as Principal;
-      stream(socket, deps, principal, async (signal, send) => {
+      stream(socket, request.raw.socket, deps, principal, async (signal, send) => {
         const events = watchTaskEvents(deps, {
           queue: single(request.query.queue) ?? "",
           taskIds: list(request.query.task_id),
@@ -138,9 +147,11 @@ function taskJsonFor(principal: Principal, task: Task) {
  * Runs `produce` for as long as the socket is open, sending JSON frames while
  * the caller's credential is still usable (a revoked token gets nothing more),
  * and closes the socket with the code matching how production ended.
+ * `connection` is the socket's TCP (or TLS) connection.
  */
 function stream(
   socket: WebSocket,
+  connection: Socket,
   deps: WebSocketRoutesDeps,
   principal: Principal,
   produce: (signal: AbortSignal, send: (frame: object) => Promise<void>) => Promise<void>,
@@ -161,7 +172,7 @@ function stream(
         return;
       }
       if (error instanceof TooSlowError) {
-        socket.close(webSocketCloseCodes.tooSlow, "client too slow: buffer limit reached");
+        closeTooSlow(socket, connection);
       } else if (error instanceof DomainError && error.kind === "not-found") {
         socket.close(webSocketCloseCodes.notFound, error.message);
       } else if (error instanceof ConnectError && error.code === Code.Unauthenticated) {
@@ -176,6 +187,29 @@ function stream(
       }
     },
   );
+}
+
+/**
+ * Closes the socket of a client that reads too slowly with 4429, and resets
+ * its connection if the close handshake has not completed within
+ * webSocketCloseTimeoutMs. Ending it gracefully instead would leave a client
+ * that stopped reading connected, with the unread frames in the kernel's send
+ * buffer, for as long as it does not read.
+ */
+function closeTooSlow(socket: WebSocket, connection: Socket): void {
+  socket.close(webSocketCloseCodes.tooSlow, "client too slow: buffer limit reached");
+  const timer = setTimeout(() => {
+    if (socket.readyState === socket.CLOSED) {
+      return;
+    }
+    if (connection instanceof TLSSocket) {
+      // A TLS connection cannot be reset (its handle is not the TCP one): end it.
+      socket.terminate();
+    } else {
+      connection.resetAndDestroy();
+    }
+  }, webSocketCloseTimeoutMs);
+  socket.once("close", () => clearTimeout(timer));
 }
 
 function single(value: string | string[] | undefined): string | undefined {
