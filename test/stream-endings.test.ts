@@ -212,6 +212,34 @@ describe("server streams end with the code the server logs", () => {
     assert.deepEqual(errorLinesSince(server, since), []);
   });
 
+  for (const [protocol, httpVersion] of [
+    ["connect", "1.1"],
+    ["connect", "2"],
+    ["grpc", "2"],
+    ["grpc-web", "1.1"],
+  ] as const) {
+    test(`an SDK client (${protocol}, HTTP/${httpVersion}) that breaks out of WatchTasks ends the call on the server at once`, async () => {
+      const client = createSherpaClient({
+        baseUrl: server.baseUrl,
+        protocol,
+        httpVersion,
+        token: server.adminToken,
+        timeoutMs: 0,
+      });
+      await client.tasks.submitTask({ argv: ["echo", "seen by the watch"] });
+      const requestId = `break-${protocol}-${httpVersion}`;
+      for await (const event of client.tasks.watchTasks(
+        { includeCurrent: true },
+        { headers: { "x-request-id": requestId } },
+      )) {
+        assert.equal(event.current, true);
+        break;
+      }
+      const line = await server.waitForLogLine((entry) => entry.requestId === requestId, 2000);
+      assert.equal(line.code, "Canceled", JSON.stringify(line));
+    });
+  }
+
   test("a WebSocket client sending a garbage frame gets 1002 and one warning line without a stack", async () => {
     const since = server.logLines().length;
     const socket = new WebSocket(`${server.baseUrl.replace(/^http/, "ws")}/v1/events`, {

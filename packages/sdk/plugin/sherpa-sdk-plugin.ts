@@ -79,9 +79,14 @@ function printClientsInterface(f: GeneratedFile, services: DescService[]) {
 }
 
 function printClientsFactory(f: GeneratedFile, services: DescService[]) {
-  const createClient = f.import("createClient", "@connectrpc/connect");
+  // Streams a caller stops reading are cancelled; connect-es's createClient leaves them open.
+  const createClient = f.import("createCancellingClient", "../create-cancelling-client.js");
   const transport = f.import("Transport", "@connectrpc/connect", true);
-  f.print(f.jsDoc("Creates one client per Sherpa service, all calling through `transport`."));
+  f.print(
+    f.jsDoc(
+      "Creates one client per Sherpa service, all calling through `transport`; a stream whose caller stops reading it is cancelled.",
+    ),
+  );
   f.print(
     f.export("function", "createSherpaServiceClients"),
     "(transport: ",

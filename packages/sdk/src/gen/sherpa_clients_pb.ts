@@ -6,7 +6,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { AgentSessionRequestSchema, AgentSessionResponse, CancelTaskRequestSchema, CancelTaskResponse, CordonNodeRequestSchema, CordonNodeResponse, CreateJoinTokenRequestSchema, CreateJoinTokenResponse, CreateQueueRequestSchema, CreateQueueResponse, CreateResourceGroupRequestSchema, CreateResourceGroupResponse, CreateTokenRequestSchema, CreateTokenResponse, DeleteQueueRequestSchema, DeleteQueueResponse, DeleteResourceGroupRequestSchema, DeleteResourceGroupResponse, EnrollRequestSchema, EnrollResponse, GetNodeRequestSchema, GetNodeResponse, GetQueueRequestSchema, GetQueueResponse, GetResourceGroupRequestSchema, GetResourceGroupResponse, GetTaskRequestSchema, GetTaskResponse, ListNodesRequestSchema, ListNodesResponse, ListQueuesRequestSchema, ListQueuesResponse, ListResourceGroupsRequestSchema, ListResourceGroupsResponse, ListTasksRequestSchema, ListTasksResponse, ListTokensRequestSchema, ListTokensResponse, RevokeNodeCredentialRequestSchema, RevokeNodeCredentialResponse, RevokeTokenRequestSchema, RevokeTokenResponse, StreamTaskLogsRequestSchema, StreamTaskLogsResponse, SubmitTaskRequestSchema, SubmitTaskResponse, UncordonNodeRequestSchema, UncordonNodeResponse, UpdateQueueRequestSchema, UpdateQueueResponse, UpdateResourceGroupRequestSchema, UpdateResourceGroupResponse, UploadTaskLogsRequestSchema, UploadTaskLogsResponse, WatchTasksRequestSchema, WatchTasksResponse, WhoAmIRequestSchema, WhoAmIResponse } from "@sherpa/proto";
 import { AccessService, AgentService, NodeService, QueueService, ResourceGroupService, TaskService } from "@sherpa/proto";
 import type { CallOptions, Transport } from "@connectrpc/connect";
-import { createClient } from "@connectrpc/connect";
+import { createCancellingClient } from "../create-cancelling-client.js";
 
 /**
  * AccessService manages who may call Sherpa: API tokens for people and
@@ -295,15 +295,15 @@ export interface SherpaServiceClients {
 }
 
 /**
- * Creates one client per Sherpa service, all calling through `transport`.
+ * Creates one client per Sherpa service, all calling through `transport`; a stream whose caller stops reading it is cancelled.
  */
 export function createSherpaServiceClients(transport: Transport): SherpaServiceClients {
   return {
-    access: createClient(AccessService, transport),
-    tasks: createClient(TaskService, transport),
-    agents: createClient(AgentService, transport),
-    nodes: createClient(NodeService, transport),
-    queues: createClient(QueueService, transport),
-    resourceGroups: createClient(ResourceGroupService, transport),
+    access: createCancellingClient(AccessService, transport),
+    tasks: createCancellingClient(TaskService, transport),
+    agents: createCancellingClient(AgentService, transport),
+    nodes: createCancellingClient(NodeService, transport),
+    queues: createCancellingClient(QueueService, transport),
+    resourceGroups: createCancellingClient(ResourceGroupService, transport),
   };
 }
