@@ -55,7 +55,7 @@ export async function buildConformanceServer(
   await app.register(fastifyConnectPlugin, {
     routes: (router) => router.service(ConformanceService, createConformanceService()),
     ...observedRpcOptions(app, createGrpcServerMetrics(new Registry())),
-    ...callLimitsFrom(config),
+    ...callLimitsFrom(config, app),
     // Zero means the runner asks for no limit; Sherpa's default then applies.
     ...(request.messageReceiveLimit > 0 ? { readMaxBytes: request.messageReceiveLimit } : {}),
     // Request info echoes the requests as google.protobuf.Any, which JSON can only write

@@ -248,7 +248,7 @@ export async function buildServer(
     contextValues: (request) =>
       observed.contextValues(request).set(principalKey, request.principal),
     interceptors: [...observed.interceptors, authorization, rateLimit, domainErrors],
-    ...callLimitsFrom(config),
+    ...callLimitsFrom(config, app),
   });
   registerProbeRoutes(app, async () => {
     if (draining) {

@@ -45,9 +45,6 @@ async function buildFromEnv(
     SHERPA_LOG_LEVEL: "silent",
     SHERPA_EMBEDDED_AGENT: "false",
     SHERPA_CLI_PROFILE: "none",
-    // No call is in flight at close; a grace period would only keep the test process
-    // waiting on connect-fastify's shutdown timer, which is not unref'd.
-    SHERPA_SHUTDOWN_GRACE_MS: "0",
     ...env,
   });
   assert.equal(loaded.kind, "config");
