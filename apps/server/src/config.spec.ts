@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { resolve } from "node:path";
 import { describe, it } from "node:test";
-import { ConfigError, loadConfig, type ServerConfig, settings } from "./config.js";
+import { ConfigError, loadConfig, type ServerConfig } from "./config.js";
+import { settings } from "./settings.js";
 
 function configOf(argv: string[], env: NodeJS.ProcessEnv = {}): ServerConfig {
   const loaded = loadConfig(argv, env);
