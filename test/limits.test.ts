@@ -156,21 +156,31 @@ describe("limits", () => {
     }
   });
 
-  test("calls rejected for their size or deadline are logged and counted like any other", {
-    todo: "connect-es rejects these before any interceptor runs; see the operability issue note",
-  }, async () => {
-    await rejectsWithCode(
-      clientFor("grpc").tasks.getTask({ id: "x".repeat(4 * maxMessageBytes) }),
-      Code.ResourceExhausted,
-    );
-    await rejectsWithCode(
-      clientFor("grpc").tasks.getTask({ id: "any" }, { timeoutMs: 5000 }),
-      Code.InvalidArgument,
-    );
+  test("calls rejected for their size or deadline are logged and counted like any other", async () => {
+    // connect-es rejects these while it reads the request, before any interceptor runs.
+    for (const protocol of protocols) {
+      await rejectsWithCode(
+        clientFor(protocol).tasks.getTask(
+          { id: "x".repeat(4 * maxMessageBytes) },
+          { headers: { "x-request-id": `too-large-${protocol}` } },
+        ),
+        Code.ResourceExhausted,
+      );
+      await rejectsWithCode(
+        clientFor(protocol).tasks.getTask(
+          { id: "any" },
+          { timeoutMs: 5000, headers: { "x-request-id": `deadline-over-cap-${protocol}` } },
+        ),
+        Code.InvalidArgument,
+      );
+    }
     const lines = server.logLines().filter((line) => line.rpc === "sherpa.v1.TaskService/GetTask");
     assert.deepEqual(
-      lines.map((line) => line.code),
-      ["ResourceExhausted", "InvalidArgument"],
+      lines.map((line) => [line.requestId, line.code, line.protocol]),
+      protocols.flatMap((protocol) => [
+        [`too-large-${protocol}`, "ResourceExhausted", protocol],
+        [`deadline-over-cap-${protocol}`, "InvalidArgument", protocol],
+      ]),
     );
     const samples = parseMetrics(
       await (await fetch(`${server.baseUrl}/metrics`, { headers: server.adminHeaders })).text(),
@@ -180,8 +190,10 @@ describe("limits", () => {
         grpc_method: "GetTask",
         grpc_code: grpcCode,
       });
-      assert.equal(handled, 1, grpcCode);
+      assert.equal(handled, protocols.length, grpcCode);
     }
+    const started = sampleValue(samples, "grpc_server_started_total", { grpc_method: "GetTask" });
+    assert.equal(started, 2 * protocols.length);
   });
 
   test(`a Health Watch over gRPC with timeoutMs ${watchTimeoutMs} ends with DeadlineExceeded`, async () => {

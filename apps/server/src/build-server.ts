@@ -19,6 +19,7 @@ import {
   createReflectionServices,
   createRpcApp,
   observedRpcOptions,
+  observeRejectedCalls,
   streamingRequestPaths,
 } from "@sherpa/server-kit";
 import Fastify, { type FastifyInstance } from "fastify";
@@ -238,12 +239,12 @@ export async function buildServer(
   });
   const observed = observedRpcOptions(app, createGrpcServerMetrics(registry));
   await app.register(fastifyConnectPlugin, {
-    routes: (router) => {
+    routes: observeRejectedCalls(observed.interceptors, (router) => {
       controlPlane.routes(router);
       router.service(Health, createHealthService(health));
       router.service(ServerReflectionV1, reflection.v1);
       router.service(ServerReflectionV1alpha, reflection.v1alpha);
-    },
+    }),
     ...observed,
     contextValues: (request) =>
       observed.contextValues(request).set(principalKey, request.principal),

@@ -1,8 +1,10 @@
 export type { RpcAppOptions } from "./app/create-rpc-app.js";
 export { createRpcApp } from "./app/create-rpc-app.js";
+export { observeRejectedCalls } from "./app/observe-rejected-calls.js";
 export type { ObservedRpcOptions } from "./app/observed-rpc-options.js";
 export { observedRpcOptions } from "./app/observed-rpc-options.js";
 export { abortedCallError } from "./errors/aborted-call-error.js";
+export { malformedRequestError } from "./errors/malformed-request-error.js";
 export { sendRpcError } from "./errors/send-rpc-error.js";
 export { createHealthService } from "./health/health-service.js";
 export type { HealthStatus } from "./health/health-status.js";

@@ -1,0 +1,23 @@
+import type { Interceptor } from "@connectrpc/connect";
+import { malformedRequestError } from "./malformed-request-error.js";
+
+/**
+ * A server interceptor for calls whose request is a stream (client, bidi and,
+ * as connect-es reads them, server streams): a request message that fails to
+ * decode reaches the handler, and from it the caller, log and metrics, as
+ * InvalidArgument rather than Internal (see {@link malformedRequestError}).
+ * Errors after the call's signal aborted are the abort's, and pass unchanged.
+ * List it after the logging and metrics interceptors, so that they see the code.
+ */
+export function createMalformedRequestInterceptor(): Interceptor {
+  return (next) => (req) =>
+    req.stream ? next({ ...req, message: decoded(req.message, req.signal) }) : next(req);
+}
+
+async function* decoded<T>(messages: AsyncIterable<T>, signal: AbortSignal): AsyncIterable<T> {
+  try {
+    yield* messages;
+  } catch (error) {
+    throw signal.aborted ? error : malformedRequestError(error);
+  }
+}
