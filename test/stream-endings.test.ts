@@ -212,6 +212,56 @@ describe("server streams end with the code the server logs", () => {
     assert.deepEqual(errorLinesSince(server, since), []);
   });
 
+  test("a Connect WatchTasks over HTTP/1.1 (raw socket) gets its status line and headers before any event, then the next change", async () => {
+    const socket = net.connect(server.port, "127.0.0.1");
+    socket.setEncoding("latin1");
+    let received = "";
+    const receivedMatching = (pattern: RegExp) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (pattern.test(received)) {
+            socket.off("data", onData);
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        const onData = (chunk: string) => {
+          received += chunk;
+          check();
+        };
+        const timer = setTimeout(() => {
+          socket.off("data", onData);
+          reject(new Error(`not received within 2 s: ${pattern}; got ${JSON.stringify(received)}`));
+        }, 2000);
+        socket.on("data", onData);
+        check();
+      });
+    try {
+      const body = connectEnvelope({});
+      socket.write(
+        "POST /sherpa.v1.TaskService/WatchTasks HTTP/1.1\r\n" +
+          `Host: 127.0.0.1:${server.port}\r\n` +
+          `Authorization: ${server.adminHeaders.authorization}\r\n` +
+          "Content-Type: application/connect+json\r\n" +
+          `Content-Length: ${body.length}\r\n\r\n`,
+      );
+      socket.write(body);
+      // No task exists and none changes: only the headers can come.
+      await receivedMatching(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n/);
+      assert.match(received, /^content-type: application\/connect\+json\r$/im);
+      // A client that has the headers may count on the watch seeing its next change.
+      const submitted = await fetch(`${server.baseUrl}/sherpa.v1.TaskService/SubmitTask`, {
+        method: "POST",
+        headers: { ...server.adminHeaders, "content-type": "application/json" },
+        body: JSON.stringify({ argv: ["echo", "watched"] }),
+      });
+      const { task } = (await submitted.json()) as { task: { id: string } };
+      await receivedMatching(new RegExp(task.id));
+    } finally {
+      socket.destroy();
+    }
+  });
+
   for (const [protocol, httpVersion] of [
     ["connect", "1.1"],
     ["connect", "2"],

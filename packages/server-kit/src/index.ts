@@ -1,5 +1,6 @@
 export type { RpcAppOptions } from "./app/create-rpc-app.js";
 export { createRpcApp } from "./app/create-rpc-app.js";
+export { allowEarlyResponseHeaders, sendResponseHeaders } from "./app/early-response-headers.js";
 export { observeRejectedCalls } from "./app/observe-rejected-calls.js";
 export type { ObservedRpcOptions } from "./app/observed-rpc-options.js";
 export { observedRpcOptions } from "./app/observed-rpc-options.js";

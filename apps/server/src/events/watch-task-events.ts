@@ -31,6 +31,11 @@ export interface WatchTaskEventsRequest {
   bufferLimit: number;
   /** The error the watch ends with when the reader falls too far behind. */
   onOverflow: () => Error;
+  /**
+   * Called once the watch listens for changes, before it reads the current
+   * state: from then on, no change is missed.
+   */
+  onListening?: () => void;
 }
 
 /** One event: a task after a change, or as it is now when `current`. */
@@ -63,6 +68,7 @@ export async function* watchTaskEvents(
   request.signal.addEventListener("abort", endOnAbort);
   try {
     request.signal.throwIfAborted();
+    request.onListening?.();
     if (request.includeCurrent) {
       for (const task of await currentTasks(deps.tasks, request)) {
         if (matches(task)) {

@@ -1,6 +1,7 @@
 import { type Duration, durationMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { SubmitTaskRequest, TaskService } from "@sherpa/proto";
+import { sendResponseHeaders } from "@sherpa/server-kit";
 import type { Principal } from "../access/principal.js";
 import { callerOf } from "../access/principal-context.js";
 import {
@@ -142,6 +143,8 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
             `the watcher fell ${watchBufferLimit} events behind; watch again with include_current`,
             Code.ResourceExhausted,
           ),
+        // A client that has the headers may rely on the watch seeing what it does next.
+        onListening: () => sendResponseHeaders(context),
       });
       for await (const event of events) {
         yield { task: taskMessageFor(caller, event.task), current: event.current };
@@ -163,6 +166,8 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
         follow: request.follow,
         signal: context.signal,
       });
+      // Lines are read from the store by offset, so none is missed whenever the client starts.
+      sendResponseHeaders(context);
       for await (const lines of batches) {
         yield { lines: lines.map(toLogLineMessage) };
       }
