@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Installs the external tools Sherpa's tests use, on a bare Debian machine.
+# Installs the external tools Sherpa's tests and benchmark use, on a bare Debian machine.
 # npm packages (buf, grpc-js, ...) come from `npm install`; this script covers the rest:
-#   curl, openssl, prometheus + promtool, chromium (Debian), grpcurl, grpc-health-probe and
-#   connectconformance (go install).
+#   curl, openssl, prometheus + promtool, chromium, h2load (Debian), grpcurl,
+#   grpc-health-probe and connectconformance (go install).
 # Tests that need one of these tools skip with a message naming this script when
 # it is missing, except under CI=true, where a missing tool fails the test.
 # Go tools go to $(go env GOPATH)/bin; the tests look there as well as on PATH.
@@ -21,6 +21,8 @@ need openssl openssl
 need promtool prometheus
 # The browser interop test drives it with playwright-core.
 need chromium chromium
+# `npm run bench` drives Sherpa and its peers with it (gRPC, Connect over h2c and HTTP/1.1).
+need h2load nghttp2-client
 # better-sqlite3 compiles from source when no prebuilt binary can be downloaded.
 need make make
 need g++ g++
