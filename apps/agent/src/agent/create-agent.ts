@@ -2,6 +2,7 @@ import type { ConnectError } from "@connectrpc/connect";
 import type { SherpaServiceClients } from "@sherpa/sdk";
 import { type AgentLogger, silentLogger } from "../agent-logger.js";
 import type { GpuInfo } from "../gpu/gpu-info.js";
+import { endLeftoverTaskGroups } from "../runner/end-leftover-task-groups.js";
 import { waitAtMost } from "../wait-at-most.js";
 import { type AgentTasks, createAgentTasks } from "./agent-tasks.js";
 import { createHeartbeatGpuMeasure } from "./create-heartbeat-gpu-measure.js";
@@ -51,7 +52,11 @@ export interface AgentOptions {
 
 /** A node agent: runs the tasks the server assigns, for as long as it is started. */
 export interface Agent {
-  /** Connects to the server and keeps reconnecting until stopped or refused. */
+  /**
+   * Ends what an earlier agent with the same work directory left running
+   * (see endLeftoverTaskGroups), then connects to the server and keeps
+   * reconnecting until stopped or refused.
+   */
   start(): void;
   /**
    * Stops reconnecting, cancels running tasks (SIGTERM, then SIGKILL after the
@@ -70,12 +75,13 @@ export interface Agent {
  */
 export function createAgent(options: AgentOptions): Agent {
   const logger = options.logger ?? silentLogger;
+  const cancelGraceMs = options.cancelGraceMs ?? 10_000;
   const outbox = createTaskStatusOutbox();
   const tasks = createAgentTasks({
     clients: options.clients,
     nodeName: options.nodeName,
     workDir: options.workDir,
-    cancelGraceMs: options.cancelGraceMs ?? 10_000,
+    cancelGraceMs,
     baseEnv: options.baseEnv,
     logger,
     report: (status) => outbox.add(status),
@@ -103,6 +109,14 @@ export function createAgent(options: AgentOptions): Agent {
         logger,
         stopped: stopped.signal,
         onRefused: options.onRefused,
+        // Before the server can give the GPUs of tasks an earlier agent left running to new ones.
+        ready: endLeftoverTaskGroups({
+          workDir: options.workDir,
+          graceMs: cancelGraceMs,
+          logger,
+        }).catch((error: unknown) =>
+          logger.error({ err: (error as Error).message }, "cannot end tasks left running"),
+        ),
       });
     },
     stop() {

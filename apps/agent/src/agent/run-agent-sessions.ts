@@ -23,6 +23,8 @@ export interface AgentSessionsOptions {
   stopped: AbortSignal;
   /** Called when the server refuses the session; the loop ends after it. */
   onRefused: ((error: ConnectError) => void) | undefined;
+  /** Settles when the agent may register: the first session opens after it. */
+  ready: Promise<void>;
 }
 
 /** The session loop, while it runs. */
@@ -34,14 +36,15 @@ export interface AgentSessions {
 }
 
 /**
- * Opens one AgentSession after another until `stopped` aborts or the server
- * refuses the agent, waiting with backoff between them; the backoff starts
- * over after a session the server accepted.
+ * Once `ready`, opens one AgentSession after another until `stopped` aborts
+ * or the server refuses the agent, waiting with backoff between them; the
+ * backoff starts over after a session the server accepted.
  */
 export function runAgentSessions(options: AgentSessionsOptions): AgentSessions {
   let session: AgentSession | undefined;
   const loop = async () => {
     const { tasks, outbox, logger, backoff, stopped } = options;
+    await options.ready;
     while (!stopped.aborted) {
       const current = openAgentSession({
         clients: options.clients,

@@ -7,8 +7,10 @@ import { waitAtMost } from "../wait-at-most.js";
 import { createProcessGroupTerminator } from "./process-group.js";
 import { readOutputLines } from "./read-output-lines.js";
 import { taskEnvironment } from "./task-environment.js";
+import { recordTaskGroup } from "./task-group-records.js";
 import { describeExit, type TaskOutcome } from "./task-outcome.js";
 import { type DurationLike, startTaskTimeout } from "./task-timeout.js";
+import { startTaskWatchdog } from "./task-watchdog.js";
 
 /** Where a line of output was written. */
 export type OutputStreamName = "stdout" | "stderr";
@@ -70,12 +72,17 @@ export interface TaskHandle {
 const outputDrainLimitMs = 10_000;
 /** Time for init to reap the group's orphans after SIGKILL. */
 const reapLimitMs = 5_000;
+/** Where the task watchdog looks for `sleep` when the agent's environment has no PATH. */
+const defaultWatchdogPath = "/usr/bin:/bin";
 
 /**
  * Runs a task's command as its own process group in `<workDir>/tasks/<id>`,
  * in its own environment (see taskEnvironment: nothing of the agent's but the
  * base variables, CUDA_VISIBLE_DEVICES set to its GPUs), and reports its output
- * line by line. Never throws: a task that cannot start ends FAILED.
+ * line by line. A watchdog process (see startTaskWatchdog) stops the group
+ * should the agent die first, and a record of the group in
+ * `<workDir>/task-groups` lets the next agent end it should the watchdog die
+ * too. Never throws: a task that cannot start ends FAILED.
  */
 export function runTask(options: RunTaskOptions): TaskHandle {
   const { task } = options;
@@ -146,6 +153,16 @@ export function runTask(options: RunTaskOptions): TaskHandle {
   const cancelTimeout = startTaskTimeout(task.timeout, (reason) =>
     stop(TaskState.TIMED_OUT, reason),
   );
+  // Should the agent die, nothing else would stop the group: its watchdog does.
+  const watchdog = startTaskWatchdog({
+    groupId: pid,
+    graceMs: options.cancelGraceMs,
+    path: options.baseEnv?.PATH ?? defaultWatchdogPath,
+    onError: (error) =>
+      stop(TaskState.FAILED, `cannot watch the task's processes: ${error.message}`),
+  });
+  // And should the watchdog die with it, the next agent ends what is left (endLeftoverTaskGroups).
+  const forgetGroup = recordTaskGroup(options.workDir, task.id, pid);
 
   const outcome = (async (): Promise<TaskOutcome> => {
     const exit = await exited;
@@ -155,6 +172,8 @@ export function runTask(options: RunTaskOptions): TaskHandle {
     terminator.terminate();
     await terminator.waitUntilGone(options.cancelGraceMs + reapLimitMs);
     terminator.dispose();
+    watchdog.release();
+    forgetGroup();
     if (!(await waitAtMost(reading, outputDrainLimitMs))) {
       child.stdout?.destroy();
       child.stderr?.destroy();
