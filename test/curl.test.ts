@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { type CurlResponse, curl } from "./support/curl.js";
+import { run } from "./support/run.js";
 import { type StartedServer, startServer } from "./support/start-server.js";
 
 /** A Connect unary call with a JSON body, as a user would type it, over HTTP/1.1. */
@@ -92,6 +93,45 @@ describe("curl over HTTP/1.1 with the Connect protocol", () => {
     );
     assert.equal(task.id, taskId);
     assert.equal(task.state, "TASK_STATE_PENDING");
+  });
+
+  test("a Connect GET of SubmitTask (not side-effect free) is 405 with Allow: POST", async () => {
+    const query = new URLSearchParams({ encoding: "json", message: JSON.stringify({}) });
+    const response = await run("curl", [
+      "--silent",
+      "--http1.1",
+      "-D",
+      "-",
+      "-o",
+      "/dev/null",
+      "-H",
+      `authorization: Bearer ${server.adminToken}`,
+      `${server.baseUrl}/sherpa.v1.TaskService/SubmitTask?${query}`,
+    ]);
+    assert.match(response.stdout, /^HTTP\/1\.1 405 /, response.stdout);
+    assert.match(response.stdout, /^allow: POST\r$/im, response.stdout);
+  });
+
+  test("a PUT of GetTask (side-effect free) is 405 with Allow: POST, GET", async () => {
+    const response = await run("curl", [
+      "--silent",
+      "--http1.1",
+      "-X",
+      "PUT",
+      "-D",
+      "-",
+      "-o",
+      "/dev/null",
+      "-H",
+      `authorization: Bearer ${server.adminToken}`,
+      "-H",
+      "content-type: application/json",
+      "-d",
+      "{}",
+      `${server.baseUrl}/sherpa.v1.TaskService/GetTask`,
+    ]);
+    assert.match(response.stdout, /^HTTP\/1\.1 405 /, response.stdout);
+    assert.match(response.stdout, /^allow: POST, GET\r$/im, response.stdout);
   });
 
   test("ListQueues by Connect GET lists the default queue", async () => {

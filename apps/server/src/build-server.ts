@@ -13,6 +13,7 @@ import {
 import { ServerReflection as ServerReflectionV1 } from "@sherpa/proto/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1alpha } from "@sherpa/proto/grpc/reflection/v1alpha/reflection_pb.js";
 import {
+  addAllowHeader,
   allowEarlyResponseHeaders,
   createGrpcServerMetrics,
   createHealthService,
@@ -242,12 +243,14 @@ export async function buildServer(
   await app.register(fastifyConnectPlugin, {
     routes: observeRejectedCalls(
       observed.interceptors,
-      allowEarlyResponseHeaders((router) => {
-        controlPlane.routes(router);
-        router.service(Health, createHealthService(health));
-        router.service(ServerReflectionV1, reflection.v1);
-        router.service(ServerReflectionV1alpha, reflection.v1alpha);
-      }),
+      allowEarlyResponseHeaders(
+        addAllowHeader((router) => {
+          controlPlane.routes(router);
+          router.service(Health, createHealthService(health));
+          router.service(ServerReflectionV1, reflection.v1);
+          router.service(ServerReflectionV1alpha, reflection.v1alpha);
+        }),
+      ),
     ),
     ...observed,
     contextValues: (request) =>

@@ -1,3 +1,4 @@
+export { addAllowHeader } from "./app/add-allow-header.js";
 export type { RpcAppOptions } from "./app/create-rpc-app.js";
 export { createRpcApp } from "./app/create-rpc-app.js";
 export { allowEarlyResponseHeaders, sendResponseHeaders } from "./app/early-response-headers.js";

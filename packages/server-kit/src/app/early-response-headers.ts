@@ -4,6 +4,7 @@ import type {
   UniversalServerRequest,
   UniversalServerResponse,
 } from "@connectrpc/connect/protocol";
+import { wrapRouteHandlers } from "./wrap-route-handlers.js";
 
 /** Set by {@link allowEarlyResponseHeaders} on each call of a server stream. */
 const sendHeadersKey = createContextKey<((context: HandlerContext) => void) | undefined>(
@@ -31,18 +32,13 @@ export function sendResponseHeaders(context: HandlerContext): void {
 export function allowEarlyResponseHeaders(
   routes: (router: ConnectRouter) => void,
 ): (router: ConnectRouter) => void {
-  return (router) => {
-    routes(router);
-    router.handlers.forEach((handler, index) => {
-      if (handler.method.methodKind === "server_streaming") {
-        router.handlers[index] = sendingHeadersEarly(handler);
-      }
-    });
-  };
+  return wrapRouteHandlers(routes, (handler) =>
+    handler.method.methodKind === "server_streaming" ? sendingHeadersEarly(handler) : undefined,
+  );
 }
 
-function sendingHeadersEarly(handler: UniversalHandler): UniversalHandler {
-  const serve = async (request: UniversalServerRequest): Promise<UniversalServerResponse> => {
+function sendingHeadersEarly(handler: UniversalHandler) {
+  return async (request: UniversalServerRequest): Promise<UniversalServerResponse> => {
     let headersWanted: (context: HandlerContext) => void = () => {};
     const wanted = new Promise<HandlerContext>((resolve) => {
       headersWanted = resolve;
@@ -67,12 +63,4 @@ function sendingHeadersEarly(handler: UniversalHandler): UniversalHandler {
     })();
     return early;
   };
-  return Object.assign(serve, {
-    protocolNames: handler.protocolNames,
-    service: handler.service,
-    method: handler.method,
-    requestPath: handler.requestPath,
-    allowedMethods: handler.allowedMethods,
-    supportedContentType: handler.supportedContentType,
-  });
 }

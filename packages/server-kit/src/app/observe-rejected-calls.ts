@@ -15,6 +15,7 @@ import type {
 import { abortedCallError } from "../errors/aborted-call-error.js";
 import { malformedRequestError } from "../errors/malformed-request-error.js";
 import { rejectionResponse } from "../errors/rejection-response.js";
+import { wrapRouteHandlers } from "./wrap-route-handlers.js";
 
 /** The call's HandlerContext, kept by {@link rememberCallContext}. */
 const callContextKey = createContextKey<HandlerContext | undefined>(undefined, {
@@ -54,19 +55,11 @@ export function observeRejectedCalls(
   observers: readonly Interceptor[],
   routes: (router: ConnectRouter) => void,
 ): (router: ConnectRouter) => void {
-  return (router) => {
-    routes(router);
-    router.handlers.forEach((handler, index) => {
-      router.handlers[index] = observingRejections(handler, observers);
-    });
-  };
+  return wrapRouteHandlers(routes, (handler) => observingRejections(handler, observers));
 }
 
-function observingRejections(
-  handler: UniversalHandler,
-  observers: readonly Interceptor[],
-): UniversalHandler {
-  const observing = async (request: UniversalServerRequest): Promise<UniversalServerResponse> => {
+function observingRejections(handler: UniversalHandler, observers: readonly Interceptor[]) {
+  return async (request: UniversalServerRequest): Promise<UniversalServerResponse> => {
     const response = await handler(request);
     const values = request.contextValues;
     const context = values?.get(callContextKey);
@@ -83,14 +76,6 @@ function observingRejections(
     }
     return answered;
   };
-  return Object.assign(observing, {
-    protocolNames: handler.protocolNames,
-    service: handler.service,
-    method: handler.method,
-    requestPath: handler.requestPath,
-    allowedMethods: handler.allowedMethods,
-    supportedContentType: handler.supportedContentType,
-  });
 }
 
 /**
