@@ -56,7 +56,7 @@ describe("a WebSocket client that reads too slowly", () => {
     return value;
   }
 
-  test("is closed with 4429 once the buffer limit is reached, while the server's memory stays flat", async () => {
+  test("is cut off (4429, or a reset once the close timeout is over) at the buffer limit, while the server's memory stays flat", async () => {
     const client = createSherpaClient({ baseUrl: server.baseUrl, token: server.adminToken });
     // About 40 MB of output: far more than the socket buffers of both ends hold.
     const { task } = await client.tasks.submitTask({
@@ -102,10 +102,13 @@ describe("a WebSocket client that reads too slowly", () => {
 
     slow.tcp.resume();
     const stalled = await slow.result;
-    assert.equal(
-      stalled.code,
-      4429,
-      `closed after ${stalled.bytes} of the ${whole.bytes} bytes of the log's frames`,
+    // The server closes it with 4429; a reader that is still stalled when the close
+    // timeout ends has its connection reset instead (1006 here; see
+    // websocket-close-timeout.test.ts), which of the two depends on how long it stalled.
+    assert.ok(
+      stalled.code === 4429 || stalled.code === 1006,
+      `closed with ${stalled.code} after ${stalled.bytes} of the ${whole.bytes} bytes of the log's frames`,
     );
+    assert.ok(stalled.bytes < whole.bytes, "the stalled reader was cut off before the end");
   });
 });
