@@ -179,38 +179,51 @@ describe("server streams end with the code the server logs", () => {
     assert.deepEqual(errorLinesSince(server, since), []);
   });
 
-  test("a client whose connection is reset mid-stream is logged as Canceled, not Internal", async () => {
-    const since = server.logLines().length;
-    let socket: net.Socket | undefined;
-    const session = http2.connect(server.baseUrl, {
-      createConnection: () => {
-        socket = net.connect(server.port, "127.0.0.1");
-        return socket;
-      },
+  const resets = [
+    { how: "its connection reset", code: undefined },
+    { how: "RST_STREAM INTERNAL_ERROR", code: http2.constants.NGHTTP2_INTERNAL_ERROR },
+    { how: "RST_STREAM PROTOCOL_ERROR", code: http2.constants.NGHTTP2_PROTOCOL_ERROR },
+  ];
+  for (const [index, { how, code }] of resets.entries()) {
+    test(`a client that leaves mid-stream with ${how} is logged as Canceled, not Internal`, async () => {
+      const since = server.logLines().length;
+      const requestId = `client-reset-${index}`;
+      let socket: net.Socket | undefined;
+      const session = http2.connect(server.baseUrl, {
+        createConnection: () => {
+          socket = net.connect(server.port, "127.0.0.1");
+          return socket;
+        },
+      });
+      session.on("error", () => {
+        // The reset below is the point of the test.
+      });
+      const stream = session.request({
+        ":method": "POST",
+        ":path": "/sherpa.v1.TaskService/WatchTasks",
+        "content-type": "application/grpc",
+        te: "trailers",
+        authorization: server.adminHeaders.authorization as string,
+        "x-request-id": requestId,
+      });
+      stream.on("error", () => {
+        // As above.
+      });
+      stream.end(Buffer.alloc(5));
+      // The call has started once its headers are back; a watch sends nothing until an event.
+      await new Promise((resolve) => stream.once("response", resolve));
+      if (code === undefined) {
+        socket?.resetAndDestroy();
+      } else {
+        stream.close(code);
+      }
+      const line = await callLine(server, requestId);
+      session.destroy();
+      assert.equal(line.code, "Canceled", JSON.stringify(line));
+      assert.equal(line.level, 30);
+      assert.deepEqual(errorLinesSince(server, since), []);
     });
-    session.on("error", () => {
-      // The reset below is the point of the test.
-    });
-    const stream = session.request({
-      ":method": "POST",
-      ":path": "/sherpa.v1.TaskService/WatchTasks",
-      "content-type": "application/grpc",
-      te: "trailers",
-      authorization: server.adminHeaders.authorization as string,
-      "x-request-id": "reset-connection",
-    });
-    stream.on("error", () => {
-      // As above.
-    });
-    stream.end(Buffer.alloc(5));
-    // Time for the server to start the call; a watch sends nothing until an event.
-    await sleep(300);
-    socket?.resetAndDestroy();
-    const line = await callLine(server, "reset-connection");
-    assert.equal(line.code, "Canceled", JSON.stringify(line));
-    assert.equal(line.level, 30);
-    assert.deepEqual(errorLinesSince(server, since), []);
-  });
+  }
 
   test("a Connect WatchTasks over HTTP/1.1 (raw socket) gets its status line and headers before any event, then the next change", async () => {
     const socket = net.connect(server.port, "127.0.0.1");
