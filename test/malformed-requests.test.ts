@@ -26,13 +26,6 @@ const cases: MalformedCase[] = [
     h2c: true,
   },
   {
-    name: "gRPC GetTask with a compressed frame and no grpc-encoding",
-    method: "sherpa.v1.TaskService/GetTask",
-    contentType: "application/grpc",
-    body: compressedWithoutEncodingFrame,
-    h2c: true,
-  },
-  {
     name: "gRPC WatchTasks (a server stream) with a truncated protobuf message",
     method: "sherpa.v1.TaskService/WatchTasks",
     contentType: "application/grpc",
@@ -67,6 +60,28 @@ function statusOf(output: string): { code: string; message: string } {
   return { code: error.code, message: error.message };
 }
 
+/** Sends the case with curl, printing headers, body and trailers. */
+async function curlWith(server: StartedServer, malformed: MalformedCase, requestId: string) {
+  // run() writes its input as UTF-8, which would change bytes over 0x7f; printf writes them as they are.
+  const result = await run("sh", [
+    "-c",
+    'printf "$0" | curl --silent --show-error -D - -o - --data-binary @- "$@"',
+    [...malformed.body].map((byte) => `\\${byte.toString(8).padStart(3, "0")}`).join(""),
+    ...(malformed.h2c ? ["--http2-prior-knowledge"] : []),
+    "-H",
+    `content-type: ${malformed.contentType}`,
+    "-H",
+    "te: trailers",
+    "-H",
+    `authorization: ${server.adminHeaders.authorization}`,
+    "-H",
+    `x-request-id: ${requestId}`,
+    `${server.baseUrl}/${malformed.method}`,
+  ]);
+  assert.equal(result.exitCode, 0, result.stderr);
+  return result.stdout;
+}
+
 describe("a request message that does not decode is the caller's InvalidArgument, never Internal", () => {
   let server: StartedServer;
 
@@ -78,31 +93,38 @@ describe("a request message that does not decode is the caller's InvalidArgument
   for (const [index, malformed] of cases.entries()) {
     test(`${malformed.name}: InvalidArgument, logged at info with the request id`, async () => {
       const requestId = `malformed-${index}`;
-      // run() writes its input as UTF-8, which would change bytes over 0x7f; printf writes them as they are.
-      const result = await run("sh", [
-        "-c",
-        'printf "$0" | curl --silent --show-error -D - -o - --data-binary @- "$@"',
-        [...malformed.body].map((byte) => `\\${byte.toString(8).padStart(3, "0")}`).join(""),
-        ...(malformed.h2c ? ["--http2-prior-knowledge"] : []),
-        "-H",
-        `content-type: ${malformed.contentType}`,
-        "-H",
-        "te: trailers",
-        "-H",
-        `authorization: ${server.adminHeaders.authorization}`,
-        "-H",
-        `x-request-id: ${requestId}`,
-        `${server.baseUrl}/${malformed.method}`,
-      ]);
-      assert.equal(result.exitCode, 0, result.stderr);
-      const status = statusOf(result.stdout);
+      const output = await curlWith(server, malformed, requestId);
+      const status = statusOf(output);
       // 3 is gRPC's INVALID_ARGUMENT.
-      assert.ok(["3", "invalid_argument"].includes(status.code), result.stdout);
+      assert.ok(["3", "invalid_argument"].includes(status.code), output);
       assert.match(status.message, /could not be decoded/);
       const line: LogLine = await server.waitForLogLine((entry) => entry.requestId === requestId);
       assert.equal(line.code, "InvalidArgument");
       assert.equal(line.level, 30, "a caller's mistake is no server error");
       assert.equal(line.err, undefined);
+    });
+  }
+
+  // The gRPC and Connect protocols answer this one Internal, and the conformance suite checks it.
+  for (const method of ["sherpa.v1.TaskService/GetTask", "sherpa.v1.TaskService/WatchTasks"]) {
+    test(`a frame of ${method} flagged compressed without grpc-encoding: Internal as the protocol says, logged as a warning without a stack`, async () => {
+      const requestId = `compressed-without-encoding-${method.endsWith("GetTask") ? "unary" : "stream"}`;
+      const output = await curlWith(
+        server,
+        {
+          name: "compressed without encoding",
+          method,
+          contentType: "application/grpc",
+          body: compressedWithoutEncodingFrame,
+          h2c: true,
+        },
+        requestId,
+      );
+      assert.equal(statusOf(output).code, "13", output);
+      const line: LogLine = await server.waitForLogLine((entry) => entry.requestId === requestId);
+      assert.equal(line.code, "Internal");
+      assert.equal(line.level, 40, "a caller's mistake is a warning at most");
+      assert.equal(line.err, undefined, "no error object, so no stack");
     });
   }
 });

@@ -15,6 +15,7 @@ import type {
 import { abortedCallError } from "../errors/aborted-call-error.js";
 import { malformedRequestError } from "../errors/malformed-request-error.js";
 import { rejectionResponse } from "../errors/rejection-response.js";
+import { malformedRequestKey } from "../logging/rpc-context-keys.js";
 import { wrapRouteHandlers } from "./wrap-route-handlers.js";
 
 /** The call's HandlerContext, kept by {@link rememberCallContext}. */
@@ -67,6 +68,10 @@ function observingRejections(handler: UniversalHandler, observers: readonly Inte
       return response;
     }
     const { rejection, answerChanged } = rejectionOf(context, request.signal);
+    if (!request.signal.aborted && context.signal.reason instanceof ConnectError) {
+      // connect-es's own refusal of the request, before anything of the server's ran.
+      context.values.set(malformedRequestKey, true);
+    }
     const observed = await observe(observers, context, rejection);
     const answered = answerChanged
       ? rejectionResponse(context.protocolName, response, observed)

@@ -17,6 +17,10 @@ describe("malformedRequestError", () => {
     { name: "JSON that does not parse", code: Code.InvalidArgument },
     { name: "an unknown encoding", code: Code.Unimplemented },
     { name: "a deadline that passed", code: Code.DeadlineExceeded },
+    {
+      name: "received compressed envelope, but do not know how to decompress",
+      code: Code.Internal,
+    },
   ];
   for (const { name, code } of kept) {
     it(`keeps ${Code[code]} (${name}) as it is`, () => {

@@ -10,3 +10,10 @@ export const requestIdKey = createContextKey<string>("", { description: "request
 
 /** The address of the client ("203.0.113.7:51234"), set in the server's `contextValues(req)`. */
 export const peerAddressKey = createContextKey<string>("", { description: "peer address" });
+
+/**
+ * Set when the call's request failed to decode: the caller's fault even where
+ * the protocol makes the answer Internal (a frame flagged compressed without an
+ * encoding), so the RPC logging interceptor logs it as a warning, without a stack.
+ */
+export const malformedRequestKey = createContextKey(false, { description: "malformed request" });

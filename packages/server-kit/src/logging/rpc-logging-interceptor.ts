@@ -3,7 +3,7 @@ import { grpcCodeName } from "../metrics/grpc-code-name.js";
 import { observeCall } from "../metrics/observe-call.js";
 import { protocolName } from "./protocol-name.js";
 import { resolveRequestId } from "./resolve-request-id.js";
-import { peerAddressKey, requestIdKey } from "./rpc-context-keys.js";
+import { malformedRequestKey, peerAddressKey, requestIdKey } from "./rpc-context-keys.js";
 
 /** Where RPC log lines go; Fastify's pino logger (`app.log`) fits. */
 export interface RpcLogger {
@@ -28,7 +28,8 @@ const serverFaults = new Set([Code.Unknown, Code.Internal, Code.DataLoss]);
  * A server interceptor that writes exactly one line per RPC when it ends, with
  * `rpc`, `code` (grpc-go name, "OK" on success), `durationMs`, `protocol`,
  * `peer`, `requestId` and `userAgent`: at info level, or at error level with
- * the cause as `err` for Unknown, Internal and DataLoss. It echoes the request
+ * the cause as `err` for Unknown, Internal and DataLoss, unless the request
+ * failed to decode (`malformedRequestKey`): the caller's fault, a warning. It echoes the request
  * id as `x-request-id` in the response header, or in the metadata of errors
  * raised before there is one, so that failed calls carry it too. Put it first
  * (outermost) in the server's interceptors, so that its line covers the whole
@@ -60,7 +61,9 @@ export function createRpcLoggingInterceptor({
           return;
         }
         const line = { rpc, code: grpcCodeName(error.code), durationMs, ...context };
-        if (serverFaults.has(error.code)) {
+        if (serverFaults.has(error.code) && req.contextValues.get(malformedRequestKey)) {
+          logger.warn({ ...line, errorMessage: error.rawMessage }, "rpc finished");
+        } else if (serverFaults.has(error.code)) {
           logger.error({ ...line, err: error.cause ?? error }, "rpc failed");
         } else {
           logger.info({ ...line, errorMessage: error.rawMessage }, "rpc finished");
