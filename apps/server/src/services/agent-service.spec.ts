@@ -28,6 +28,7 @@ function connectAgent(
   nodeName: string,
   gpuCount: number,
   caller: string | Principal = nodeName,
+  labels: Record<string, string> = {},
 ) {
   const requests = createAsyncQueue<SessionRequest>(100);
   const abort = new AbortController();
@@ -36,6 +37,7 @@ function connectAgent(
       case: "register",
       value: {
         nodeName,
+        labels,
         simulated: true,
         gpus: Array.from({ length: gpuCount }, (_, index) => ({
           uuid: `${nodeName}-gpu${index}`,
@@ -399,6 +401,15 @@ describe("AgentService with the scheduler", () => {
       const { node } = await server.nodes.getNode({ name: "node-a" });
       assert.deepEqual(node?.labels, { zone: "lab", gpu: "a100" });
       agent.disconnect();
+    });
+
+    it("bounds the agent's labels and its join token's together, as one node's", async () => {
+      const labelsOf = (prefix: string) =>
+        Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`${prefix}-${i}`, "x"]));
+      const labelled = { ...testNode("node-a"), labels: labelsOf("token") };
+      const agent = connectAgent(server, "node-a", 1, labelled, labelsOf("agent"));
+      await rejectsWithCode(agent.next(), Code.InvalidArgument, /at most 64 labels/);
+      await rejectsWithCode(server.nodes.getNode({ name: "node-a" }), Code.NotFound);
     });
 
     it("ends a node's session with Unauthenticated when its credential is revoked", async () => {

@@ -112,17 +112,22 @@ async function registerNode(
   caller: Principal,
   message: RegisterNode,
 ): Promise<AgentOutbox> {
+  // Labels given at enrollment are the operator's word; the agent's own cannot override them.
+  const labels = { ...message.labels, ...caller.labels };
   const violations = new FieldViolations();
   checkRequired(violations, "register.node_name", message.nodeName);
   checkLabels(violations, "register.labels", message.labels);
   violations.throwIfAny();
+  // The agent's labels and its join token's, together, are bounded as one node's.
+  const merged = new FieldViolations();
+  checkLabels(merged, "register.labels (with the join token's)", labels);
+  merged.throwIfAny();
   checkOwnNode(caller, message.nodeName);
   const now = deps.now();
   await deps.nodes.registerNode(
     {
       name: message.nodeName,
-      // Labels given at enrollment are the operator's word; the agent's own cannot override them.
-      labels: { ...message.labels, ...caller.labels },
+      labels,
       simulated: message.simulated,
       gpus: message.gpus.map((gpu) => ({
         uuid: gpu.uuid,
