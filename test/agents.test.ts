@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, type TestContext, test } from "node:test";
+import { pollUntil } from "@sherpa/kit/testing";
 import { GpuState, NodeState, type Task, TaskState } from "@sherpa/proto";
 import { createSherpaClient, type SherpaClient } from "@sherpa/sdk";
 import { createJoinToken } from "./support/create-join-token.js";
-import { pollUntil } from "./support/poll-until.js";
 import { type StartedAgent, startAgent } from "./support/start-agent.js";
 import { type StartedServer, startServer } from "./support/start-server.js";
 import { waitForTask, waitForTaskEnd } from "./support/wait-for-task.js";

@@ -3,13 +3,13 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, type TestContext, test } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { pollUntil } from "@sherpa/kit/testing";
 import { NodeState, TaskState } from "@sherpa/proto";
 import { createSherpaClient, type SherpaClient } from "@sherpa/sdk";
 import Database from "better-sqlite3";
 import { createJoinToken } from "./support/create-join-token.js";
-import { pollUntil } from "./support/poll-until.js";
 import { type StartedAgent, startAgent } from "./support/start-agent.js";
-import { type StartedServer, startServer } from "./support/start-server.js";
+import { startServer } from "./support/start-server.js";
 import { waitForTask } from "./support/wait-for-task.js";
 
 /** A server without an embedded agent, stopped with every agent the test started. */

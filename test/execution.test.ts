@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
+import { pollUntil } from "@sherpa/kit/testing";
 import {
   GpuState,
   type Node,
@@ -11,7 +12,6 @@ import {
   TaskState,
 } from "@sherpa/proto";
 import { Code, ConnectError, createSherpaClient, type SherpaClient } from "@sherpa/sdk";
-import { pollUntil } from "./support/poll-until.js";
 import { readTaskLogs } from "./support/read-task-logs.js";
 import { type StartedServer, startServer } from "./support/start-server.js";
 import { hasEnded, waitForTaskEnd } from "./support/wait-for-task.js";

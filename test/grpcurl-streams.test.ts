@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { pollUntil } from "@sherpa/kit/testing";
 import { NodeState, TaskState } from "@sherpa/proto";
 import { createSherpaClient, type SherpaClient } from "@sherpa/sdk";
-import { pollUntil } from "./support/poll-until.js";
 import { requireTool } from "./support/require-tool.js";
 import { run } from "./support/run.js";
 import { type StartedServer, startServer } from "./support/start-server.js";

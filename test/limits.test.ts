@@ -5,8 +5,9 @@ import net from "node:net";
 import { after, before, describe, test } from "node:test";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import { rejectsWithCode } from "@sherpa/kit/testing";
 import { Health } from "@sherpa/proto/grpc/health/v1/health_pb.js";
-import { Code, ConnectError, createSherpaClient, type SherpaProtocol } from "@sherpa/sdk";
+import { Code, createSherpaClient, type SherpaProtocol } from "@sherpa/sdk";
 import { parseMetrics, sampleValue } from "./support/metrics-text.js";
 import { type StartedServer, startServer } from "./support/start-server.js";
 
@@ -77,14 +78,6 @@ function postJson(agent: http.Agent, path: string, body: string) {
     );
     request.on("error", reject);
     request.end(body);
-  });
-}
-
-/** Asserts that the call fails with a ConnectError of the code. */
-function rejectsWithCode(call: Promise<unknown>, code: Code) {
-  return assert.rejects(call, (error) => {
-    assert.equal(ConnectError.from(error).code, code, String(error));
-    return true;
   });
 }
 

@@ -4,9 +4,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { pollUntil } from "@sherpa/kit/testing";
 import { createSherpaClient } from "@sherpa/sdk";
 import { freePort } from "./support/free-port.js";
-import { pollUntil } from "./support/poll-until.js";
 import { requireTool } from "./support/require-tool.js";
 import { startServer } from "./support/start-server.js";
 

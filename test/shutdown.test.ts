@@ -6,11 +6,11 @@ import { describe, type TestContext, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import { pollUntil } from "@sherpa/kit/testing";
 import {
   Health,
   HealthCheckResponse_ServingStatus as ServingStatus,
 } from "@sherpa/proto/grpc/health/v1/health_pb.js";
-import { pollUntil } from "./support/poll-until.js";
 import { run } from "./support/run.js";
 import { type StartedServer, startServer } from "./support/start-server.js";
 

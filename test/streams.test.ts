@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
+import { pollUntil } from "@sherpa/kit/testing";
 import { NodeState, type Task, TaskState } from "@sherpa/proto";
 import { createSherpaClient, type SherpaClient, type SherpaProtocol } from "@sherpa/sdk";
 import { type OpenWebSocket, openWebSocket } from "./support/open-web-socket.js";
-import { pollUntil } from "./support/poll-until.js";
 import { type StartedServer, startServer } from "./support/start-server.js";
 import { hasEnded, waitForTaskEnd } from "./support/wait-for-task.js";
 

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import type { Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
+import { pollUntil } from "@sherpa/kit/testing";
 import { createSherpaClient } from "@sherpa/sdk";
 import WebSocket from "ws";
 import { parseMetrics, sampleValue } from "./support/metrics-text.js";
-import { pollUntil } from "./support/poll-until.js";
 import { type StartedServer, startServer } from "./support/start-server.js";
 import { waitForTaskEnd } from "./support/wait-for-task.js";
 

@@ -3,8 +3,8 @@ import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import net from "node:net";
 import { after, before, describe, test } from "node:test";
+import { pollUntil } from "@sherpa/kit/testing";
 import { createSherpaClient } from "@sherpa/sdk";
-import { pollUntil } from "./support/poll-until.js";
 import { type StartedServer, startServer } from "./support/start-server.js";
 import { waitForTaskEnd } from "./support/wait-for-task.js";
 

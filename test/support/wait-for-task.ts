@@ -1,6 +1,6 @@
+import { pollUntil } from "@sherpa/kit/testing";
 import { type Task, TaskState } from "@sherpa/proto";
 import type { SherpaClient } from "@sherpa/sdk";
-import { pollUntil } from "./poll-until.js";
 
 /** The states a task ends in. */
 export const endedTaskStates: readonly TaskState[] = [
