@@ -9,12 +9,10 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pollUntil } from "@sherpa/kit/testing";
-import { createSherpaClient } from "@sherpa/sdk";
-import WebSocket from "ws";
 import { freePort } from "./support/free-port.js";
+import { openLogSocket, runLongLogTask } from "./support/long-log.js";
 import { repoRoot, serverMain } from "./support/repo-paths.js";
 import { type StartedServer, startServer } from "./support/start-server.js";
-import { waitForTaskEnd } from "./support/wait-for-task.js";
 
 /**
  * The effect of the server settings that only show in a server process:
@@ -200,43 +198,17 @@ describe("SHERPA_WEBSOCKET_BUFFER_BYTES", () => {
   });
   after(() => server.stop());
 
-  /** Opens the task's log WebSocket; `result` resolves with the close code and bytes received. */
-  async function openLogSocket(id: string) {
-    const socket = new WebSocket(`${server.baseUrl.replace(/^http/, "ws")}/v1/tasks/${id}/logs`, {
-      headers: server.adminHeaders,
-    });
-    socket.on("error", () => {});
-    let bytes = 0;
-    socket.on("message", (data: Buffer) => {
-      bytes += data.length;
-    });
-    const result = new Promise<{ code: number; bytes: number }>((resolve) =>
-      socket.once("close", (code) => resolve({ code, bytes })),
-    );
-    await once(socket, "upgrade");
-    return { tcp: (socket as unknown as { _socket: Socket })._socket, result };
-  }
-
   test("a reader that stalls while more than the default 1 MiB is queued still gets the whole log", async () => {
-    const client = createSherpaClient({ baseUrl: server.baseUrl, token: server.adminToken });
     // About 17 MB of log frames: three times what socket buffers and the default limit
     // hold (a server limited to 1 MiB closes this reader with 4429 after about 5 MB).
-    const { task } = await client.tasks.submitTask({
-      argv: [
-        "sh",
-        "-c",
-        "yes 'a line of output to fill the buffers of a slow reader' | head -n 120000",
-      ],
-    });
-    const id = task?.id ?? "";
-    await waitForTaskEnd(client, id, 30_000);
+    const id = await runLongLogTask(server, 120_000);
 
     const readStartedAt = Date.now();
-    const whole = await (await openLogSocket(id)).result;
+    const whole = await (await openLogSocket(server, id)).result;
     const wholeLogMs = Date.now() - readStartedAt;
     assert.equal(whole.code, 1000);
 
-    const stalled = await openLogSocket(id);
+    const stalled = await openLogSocket(server, id);
     stalled.tcp.pause();
     // The stall is the behaviour under test: twice as long as the server took to
     // send the whole log to a reader that kept up, so all of it is queued by then.

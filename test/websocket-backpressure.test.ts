@@ -1,19 +1,9 @@
 import assert from "node:assert/strict";
-import type { Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { pollUntil } from "@sherpa/kit/testing";
-import { createSherpaClient } from "@sherpa/sdk";
-import WebSocket from "ws";
+import { openLogSocket, runLongLogTask } from "./support/long-log.js";
 import { parseMetrics, sampleValue } from "./support/metrics-text.js";
 import { type StartedServer, startServer } from "./support/start-server.js";
-import { waitForTaskEnd } from "./support/wait-for-task.js";
-
-/** How the server ended a log WebSocket, and how much it had sent before. */
-interface LogReadResult {
-  code: number;
-  /** Bytes of the frames received before the close. */
-  bytes: number;
-}
 
 describe("a WebSocket client that reads too slowly", () => {
   let server: StartedServer;
@@ -30,24 +20,6 @@ describe("a WebSocket client that reads too slowly", () => {
     await server.stop();
   });
 
-  /** Opens the task's log WebSocket; `result` resolves once the server has closed it. */
-  async function openLogSocket(id: string) {
-    const socket = new WebSocket(`${server.baseUrl.replace(/^http/, "ws")}/v1/tasks/${id}/logs`, {
-      headers: server.adminHeaders,
-    });
-    socket.on("error", () => {});
-    let bytes = 0;
-    socket.on("message", (data: Buffer) => {
-      bytes += data.length;
-    });
-    const result = new Promise<LogReadResult>((resolve) =>
-      socket.once("close", (code) => resolve({ code, bytes })),
-    );
-    await new Promise((resolve) => socket.once("upgrade", resolve));
-    const tcp = (socket as unknown as { _socket: Socket })._socket;
-    return { tcp, result };
-  }
-
   /** The server's resident memory, as its /metrics reports it. */
   async function serverResidentBytes(): Promise<number> {
     const response = await fetch(`${server.baseUrl}/metrics`, { headers: server.adminHeaders });
@@ -57,27 +29,18 @@ describe("a WebSocket client that reads too slowly", () => {
   }
 
   test("is cut off (4429, or a reset once the close timeout is over) at the buffer limit, while the server's memory stays flat", async () => {
-    const client = createSherpaClient({ baseUrl: server.baseUrl, token: server.adminToken });
     // About 40 MB of output: far more than the socket buffers of both ends hold.
-    const { task } = await client.tasks.submitTask({
-      argv: [
-        "sh",
-        "-c",
-        "yes 'a line of output to fill the buffers of a slow reader' | head -n 700000",
-      ],
-    });
-    const id = task?.id ?? "";
-    await waitForTaskEnd(client, id, 30_000);
+    const id = await runLongLogTask(server, 700_000);
 
     // A reader that keeps up gets the whole log: how many bytes that is, and how
     // long the server takes to produce it.
     const readStartedAt = Date.now();
-    const whole = await (await openLogSocket(id)).result;
+    const whole = await (await openLogSocket(server, id)).result;
     const wholeLogMs = Date.now() - readStartedAt;
     assert.equal(whole.code, 1000, "a reader that keeps up gets the whole log");
 
     const residentBefore = await serverResidentBytes();
-    const slow = await openLogSocket(id);
+    const slow = await openLogSocket(server, id);
     // Stop reading: the server's writes pile up behind a full TCP window.
     slow.tcp.pause();
     // A server that queued everything for this reader would hold the whole log

@@ -4,9 +4,8 @@ import { readFile } from "node:fs/promises";
 import net from "node:net";
 import { after, before, describe, test } from "node:test";
 import { pollUntil } from "@sherpa/kit/testing";
-import { createSherpaClient } from "@sherpa/sdk";
+import { runLongLogTask } from "./support/long-log.js";
 import { type StartedServer, startServer } from "./support/start-server.js";
-import { waitForTaskEnd } from "./support/wait-for-task.js";
 
 /** The server's close timeout for a client closed with 4429 (README, WebSocket close codes). */
 const closeTimeoutMs = 2000;
@@ -77,17 +76,8 @@ describe("a WebSocket client that stops reading", () => {
   }
 
   test("has its TCP connection closed by the server within a few close timeouts", async () => {
-    const client = createSherpaClient({ baseUrl: server.baseUrl, token: server.adminToken });
     // About 40 MB of output: far more than the socket buffers of both ends hold.
-    const { task } = await client.tasks.submitTask({
-      argv: [
-        "sh",
-        "-c",
-        "yes 'a line of output to fill the buffers of a slow reader' | head -n 700000",
-      ],
-    });
-    const id = task?.id ?? "";
-    await waitForTaskEnd(client, id, 30_000);
+    const id = await runLongLogTask(server, 700_000);
 
     const socket = await openStalledLogSocket(id);
     const localPort = socket.localPort ?? 0;
