@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -8,46 +7,17 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { waitFor } from "@sherpa/kit/testing";
 import { TaskState } from "@sherpa/proto";
 import { createFakeAgentService } from "./agent/testing/create-fake-agent-service.js";
+import { startAgentProgram } from "./testing/start-agent-program.js";
 
 /**
  * The effect of the agent's settings that main.spec.ts does not show:
  * --nvidia-smi, --state-dir apart from --work-dir, tasks' working directory,
  * --cancel-grace-ms and --log-level. agent-config.spec.ts checks that they parse.
  */
-
-const mainPath = fileURLToPath(new URL("main.ts", import.meta.url));
-
-/** Runs sherpa-agent (from source) with the given flags and only PATH and `env` set. */
-function startAgentProgram(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, ["--import", "tsx", mainPath, ...args], {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
-  const exited = once(child, "exit").then(([code]) => code as number | null);
-  return {
-    child,
-    exited,
-    stderr: () => stderr,
-    messages: () =>
-      stdout
-        .split("\n")
-        .filter((line) => line.startsWith("{"))
-        .map((line) => (JSON.parse(line) as { msg: string }).msg),
-  };
-}
 
 describe("sherpa-agent settings", () => {
   let dir: string;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer, type Http2Server } from "node:http2";
@@ -7,41 +7,11 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { waitFor } from "@sherpa/kit/testing";
 import { TaskState } from "@sherpa/proto";
 import { createFakeAgentService } from "./agent/testing/create-fake-agent-service.js";
-
-const mainPath = fileURLToPath(new URL("main.ts", import.meta.url));
-
-/** Runs sherpa-agent (from source) with the given flags and environment. */
-function startAgentProgram(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, ["--import", "tsx", mainPath, ...args], {
-    env: { PATH: process.env.PATH, SHERPA_AGENT_NVIDIA_SMI: "/nonexistent/nvidia-smi", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
-  const exited = once(child, "exit").then(([code]) => code as number | null);
-  return {
-    child,
-    exited,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    messages: () =>
-      stdout
-        .split("\n")
-        .filter((line) => line.startsWith("{"))
-        .map((line) => (JSON.parse(line) as { msg: string }).msg),
-  };
-}
+import { startAgentProgram } from "./testing/start-agent-program.js";
 
 describe("sherpa-agent", () => {
   let workDir: string;
