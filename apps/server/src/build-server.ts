@@ -1,4 +1,3 @@
-import { hostname } from "node:os";
 import { cors, type Interceptor } from "@connectrpc/connect";
 import { fastifyConnectPlugin } from "@connectrpc/connect-fastify";
 import fastifyCors from "@fastify/cors";
@@ -39,7 +38,7 @@ import { createRateLimiter } from "./access/rate-limiter.js";
 import { publicRpcPaths, rpcPolicies } from "./access/rpc-policies.js";
 import type { ServerConfig } from "./config.js";
 import { createControlPlane } from "./control-plane.js";
-import { createEmbeddedAgent } from "./embedded-agent.js";
+import { createEmbeddedAgent, embeddedNodeNameOf } from "./embedded-agent.js";
 import { registerAuthentication, webSocketProtocol } from "./http/authentication-hook.js";
 import { registerMetricsRoute } from "./http/metrics-route.js";
 import { registerProbeRoutes } from "./http/probe-routes.js";
@@ -70,7 +69,7 @@ export interface SherpaServer {
   metricsApp: FastifyInstance | undefined;
   /** Reports NOT_SERVING (gRPC health) and 503 (`/readyz`) while calls keep being served. */
   startDraining(): void;
-  /** Whether this start made the first admin token (then main writes the CLI profile). */
+  /** Whether this start made the first admin token (a fresh data directory). */
   madeAdminToken: boolean;
 }
 
@@ -103,11 +102,7 @@ export async function buildServer(
     await app.close();
     throw error;
   });
-  const embeddedNodeName = config.embeddedAgent
-    ? config.nodeName === ""
-      ? hostname()
-      : config.nodeName
-    : "";
+  const embeddedNodeName = config.embeddedAgent ? embeddedNodeNameOf(config) : "";
   const controlPlane = createControlPlane(db, {
     nodeOfflineAfterMs: config.nodeOfflineAfterMs,
     heartbeatIntervalMs: config.heartbeatIntervalMs,

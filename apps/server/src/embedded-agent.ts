@@ -23,7 +23,7 @@ export async function createEmbeddedAgent(
   config: ServerConfig,
   deps: EmbeddedAgentDeps,
 ): Promise<Agent> {
-  const nodeName = config.nodeName === "" ? hostname() : config.nodeName;
+  const nodeName = embeddedNodeNameOf(config);
   const inventory = await discoverGpus({
     nodeName,
     simulated: config.agentGpus,
@@ -45,6 +45,11 @@ export async function createEmbeddedAgent(
     logger: deps.logger,
     baseEnv: config.taskBaseEnv,
   });
+}
+
+/** The embedded agent's node name: SHERPA_NODE_NAME, or the host name. */
+export function embeddedNodeNameOf(config: ServerConfig): string {
+  return config.nodeName === "" ? hostname() : config.nodeName;
 }
 
 function agentWorkDir(config: ServerConfig): string {
